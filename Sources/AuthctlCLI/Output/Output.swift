@@ -1,0 +1,108 @@
+import AuthctlCore
+import FoundationEssentials
+
+/// Where a command writes: its product on stdout, everything else on stderr (SPEC §3).
+package struct Output {
+  let context: Context
+  let globals: GlobalSettings
+
+  /// The command's product: a token, header lines, a table, a report.
+  func product(_ text: String) {
+    context.stdout.write(text.hasSuffix("\n") ? text : text + "\n")
+  }
+
+  /// A progress or informational message; `--quiet` silences it.
+  func info(_ text: String) {
+    if !globals.quiet { context.stderr.write(text + "\n") }
+  }
+
+  /// A warning; shown even with `--quiet`.
+  func warning(_ text: String) {
+    context.stderr.write("warning: \(text)\n")
+  }
+
+  /// The product as JSON with stable, sorted keys.
+  func json(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    product(String(decoding: data, as: UTF8.self))
+  }
+
+  /// Writes an error report on stderr, as text or, with `--json`, as JSON (SPEC §6).
+  func error(_ report: ErrorReport, profile: String) {
+    if globals.json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      let body = ErrorJSON(
+        error: .init(
+          exitCode: report.exitCode, message: report.message, hint: report.hint, providerCode: report.providerCode,
+          profile: profile))
+      let data = (try? encoder.encode(body)) ?? Data()
+      context.stderr.write(String(decoding: data, as: UTF8.self) + "\n")
+      return
+    }
+    var text = "error: \(report.message)\n"
+    if let usageOf = report.usageOf {
+      let spec = CommandCatalog.all.first { $0.name == usageOf }
+      text += "Usage: \(spec?.usage ?? "authctl [global options] <command> [options]")\n"
+      if let hint = report.hint { text += "hint: \(hint)\n" }
+      text += "See 'authctl \(usageOf.isEmpty ? "" : usageOf + " ")--help'.\n"
+    } else if let hint = report.hint {
+      text += "hint: \(hint)\n"
+    }
+    context.stderr.write(text)
+  }
+
+  struct ErrorJSON: Encodable {
+    var error: Body
+
+    struct Body: Encodable {
+      var exitCode: Int32
+      var message: String
+      var hint: String?
+      var providerCode: String?
+      var profile: String
+
+      enum CodingKeys: String, CodingKey {
+        case exitCode = "exit_code"
+        case message, hint
+        case providerCode = "provider_code"
+        case profile
+      }
+    }
+  }
+}
+
+/// Formats times for reports.
+enum TimeText {
+  /// `4m 10s`, `2h 5m`, `3d 4h`.
+  static func duration(_ seconds: Int64) -> String {
+    let s = max(seconds, 0)
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m \(s % 60)s" }
+    if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
+    return "\(s / 86400)d \(s % 86400 / 3600)h"
+  }
+
+  /// RFC 3339 in UTC.
+  static func timestamp(_ unix: Int64) -> String {
+    Date(timeIntervalSince1970: Double(unix)).formatted(.iso8601)
+  }
+}
+
+/// Left-aligned columns for human tables.
+enum Table {
+  static func render(_ rows: [[String]]) -> String {
+    guard let width = rows.map(\.count).max() else { return "" }
+    var widths = Array(repeating: 0, count: width)
+    for row in rows {
+      for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+    }
+    return rows.map { row in
+      row.enumerated().map { index, cell in
+        index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+      }.joined()
+    }.joined(separator: "\n") + "\n"
+  }
+}

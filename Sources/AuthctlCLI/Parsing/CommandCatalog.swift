@@ -1,0 +1,95 @@
+/// Every command authctl knows, with its options: the single source for parsing, help and completions.
+package enum CommandCatalog {
+  static let passwordStdin = OptionSpec(
+    "password-stdin", help: "Read the password from standard input (for a login that a refresh needs).")
+
+  package static let login = CommandSpec(
+    ["login"], summary: "Authenticate and store the result in a profile.",
+    options: [
+      OptionSpec("provider", value: "NAME", help: "Provider of the profile (see 'authctl providers')."),
+      OptionSpec("flow", value: "FLOW", help: "Login flow; default follows from the -stdin option given."),
+      OptionSpec("base-url", value: "URL", help: "API origin, scheme://host[:port]."),
+      OptionSpec("auth-url", value: "URL", help: "Origin of the login pages when they are on another host."),
+      OptionSpec("issuer", value: "URL", help: "OpenID Connect issuer URL."),
+      OptionSpec("client-id", value: "ID", help: "OAuth client id."),
+      OptionSpec("scope", value: "SCOPES", help: "Scopes to ask for, or the key permission for craft."),
+      OptionSpec("project-id", value: "ID", help: "Project id sent with requests (X-Project-ID)."),
+      OptionSpec("tenant-id", value: "ID", help: "Tenant id for single sign-on."),
+      OptionSpec("login", value: "NAME", help: "Login name or e-mail address."),
+      passwordStdin,
+      OptionSpec("api-key-stdin", help: "Read the API key from standard input."),
+      OptionSpec("remember-password", help: "Keep the password in the keystore so refreshes need no prompt."),
+      OptionSpec("print-token", help: "Print the new token (or key) on stdout."),
+    ],
+    discussion: """
+      Examples:
+        authctl login -p work --provider embermind --login admin --password-stdin < pw.txt
+        printf %s "$KEY" | authctl login -p ks --provider knowledge-stack --api-key-stdin
+        authctl login -p mk --provider metakraftwerk --login me@example.com
+      """)
+
+  package static let refresh = CommandSpec(
+    ["refresh"], summary: "Get a new access token now and print it on stdout.", options: [passwordStdin])
+  package static let check = CommandSpec(
+    ["check"], summary: "Verify the profile's credentials, locally and at the provider.",
+    options: [
+      OptionSpec("offline", help: "Judge from the stored expiry alone; no network."), passwordStdin,
+    ])
+  package static let token = CommandSpec(
+    ["token"], summary: "Print a valid access token on stdout, refreshing first if needed.",
+    options: [passwordStdin],
+    discussion: """
+      Example:
+        TOKEN=$(authctl token -p work)
+      """)
+  package static let header = CommandSpec(
+    ["header"], summary: "Print the HTTP header line(s) that authenticate a request.",
+    options: [passwordStdin],
+    discussion: """
+      Example:
+        curl -H @<(authctl header -p work) https://api.example.com/v1/me
+      """)
+  package static let keysCreate = CommandSpec(
+    ["keys", "create"], summary: "Create an API key at the provider; prints the new key once on stdout.",
+    options: [
+      OptionSpec("name", value: "NAME", help: "Name of the new key."),
+      OptionSpec("store", help: "Save the new key in the profile; it becomes the profile's credential."),
+    ])
+  package static let keysList = CommandSpec(
+    ["keys", "list"], summary: "List the provider's API keys (values masked).")
+  package static let keysDelete = CommandSpec(
+    ["keys", "delete"], summary: "Delete an API key at the provider by id.",
+    arguments: [ArgumentSpec("ID", help: "Id of the key, as 'keys list' shows it.")])
+  package static let keysRotate = CommandSpec(
+    ["keys", "rotate"], summary: "Create a new key, verify it, store it, delete the old one.",
+    options: [OptionSpec("name", value: "NAME", help: "Name of the new key (default: the old key's name).")])
+  package static let logout = CommandSpec(
+    ["logout"], summary: "End the session at the provider and remove the profile's secrets.",
+    options: [OptionSpec("all", help: "Log out of every profile in the keystore.")])
+  package static let profilesList = CommandSpec(
+    ["profiles", "list"], summary: "List profiles from the keystore and the environment.")
+  package static let profilesShow = CommandSpec(
+    ["profiles", "show"], summary: "Show a profile's settings and credential state (never secrets).",
+    arguments: [ArgumentSpec("NAME", help: "Profile name (default: the selected profile).", optional: true)])
+  package static let profilesUse = CommandSpec(
+    ["profiles", "use"], summary: "Make a profile the default.",
+    arguments: [ArgumentSpec("NAME", help: "Profile name.")])
+  package static let profilesRemove = CommandSpec(
+    ["profiles", "remove"], summary: "Remove a profile and its secrets from the keystore.",
+    arguments: [ArgumentSpec("NAME", help: "Profile name.")])
+  package static let providers = CommandSpec(
+    ["providers"], summary: "List the built-in providers and what each supports.")
+
+  /// Every runnable command, in the order help lists them.
+  package static let all: [CommandSpec] = [
+    login, refresh, check, token, header, keysCreate, keysList, keysDelete, keysRotate, logout,
+    profilesList, profilesShow, profilesUse, profilesRemove, providers,
+  ]
+
+  /// Words that group subcommands (`keys`, `profiles`).
+  package static var groups: [String] {
+    var seen: [String] = []
+    for spec in all where spec.path.count > 1 && !seen.contains(spec.path[0]) { seen.append(spec.path[0]) }
+    return seen
+  }
+}

@@ -1,0 +1,92 @@
+import FoundationEssentials
+
+/// Knowledge Stack (seed 003): Bearer API keys or user access tokens (UAT) renewed at `/v1/auth/uat`.
+package struct KnowledgeStackProvider: Provider {
+  package init() {}
+
+  package let descriptor = ProviderDescriptor(
+    name: "knowledge-stack", summary: "Knowledge Stack API: API keys, password sign-in (UAT)",
+    flows: [.apiKey, .password], defaultBaseURL: "https://api-staging.knowledgestack.ai",
+    renewal: .renewalEndpointThenPassword, hasKeyAPI: true, keysManagedAt: "/v1/api-keys",
+    logoutEndpoint: "POST /v1/auth/signout", loginLabel: "e-mail")
+
+  struct SignInRequest: Encodable {
+    var email: String
+    var password: String
+  }
+
+  /// seed 003: `{"access_token": "eyJ...", "token_type": "bearer"}`; `expires_in` is read when present.
+  struct UserAccessToken: Decodable {
+    var accessToken: String
+    var tokenType: String?
+    var expiresIn: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case accessToken = "access_token"
+      case tokenType = "token_type"
+      case expiresIn = "expires_in"
+    }
+  }
+
+  package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
+    [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
+  }
+
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+    let operation = "sign in as \(login)"
+    let response = try api.call(
+      operation, "POST", "/v1/auth/pw/signin", json: SignInRequest(email: login, password: password),
+      secrets: [password])
+    return try issued(from: response, api: api, operation)
+  }
+
+  // seed 003: "POST /v1/auth/uat ... returns a new access token with a fresh expiry".
+  package func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+    let operation = "renew the user access token"
+    let response = try api.call(
+      operation, "POST", "/v1/auth/uat", headers: [HTTPHeader("Authorization", "Bearer \(token)")], secrets: [token])
+    return try issued(from: response, api: api, operation)
+  }
+
+  private func issued(from response: HTTPResponse, api: ProviderAPI, _ operation: String) throws(ProviderFailure)
+    -> IssuedToken
+  {
+    let answer = try api.decode(UserAccessToken.self, from: response, operation)
+    guard !answer.accessToken.isEmpty else { throw api.failure(operation, .malformedAnswer("the answer's access_token is empty")) }
+    let claims = JWTClaims.decode(answer.accessToken)
+    let now = Int64(api.client.clock.now())
+    let expiresAt = answer.expiresIn.map { now + Int64($0) } ?? claims?.exp.map { Int64($0) }
+    let issuedAt = answer.expiresIn != nil ? now : claims?.iat.map { Int64($0) }
+    return IssuedToken(accessToken: answer.accessToken, expiresAt: expiresAt, issuedAt: issuedAt)
+  }
+
+  // seed 003: GET /v1/users/me answers for a valid token or key.
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> ProviderVerdict {
+    let operation = "read /v1/users/me"
+    let response = try api.call(operation, "GET", "/v1/users/me", headers: headers(for: credential, profile: profile))
+    guard let me = JSONValue.parse(response.body), case .object = me else {
+      throw api.failure(operation, .malformedAnswer(AnswerDescription.describe(response, error: DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")))))
+    }
+    let claims = JWTClaims.decode(credential.secret)
+    let identity = Identity(
+      subject: me["id"]?.text ?? claims?.sub, email: me["email"]?.text ?? claims?.email,
+      name: me["name"]?.text ?? me["full_name"]?.text, company: me["tenant_id"]?.text)
+    let roles = me["roles"]?.strings ?? me["permissions"]?.strings ?? []
+    return ProviderVerdict(
+      valid: true, source: "GET /v1/users/me", identity: identity, organization: me["tenant_id"]?.text ?? me["tenant"]?["name"]?.text,
+      permissions: roles)
+  }
+
+  // seed 003: sign-out invalidates the current token; an API key is deleted with `keys delete` instead.
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool {
+    guard case .accessToken = credential else { return false }
+    _ = try api.call("sign out", "POST", "/v1/auth/signout", headers: headers(for: credential, profile: profile))
+    return true
+  }
+
+  package var keys: (any KeyAPI)? { KnowledgeStackKeys(provider: self) }
+
+  package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {
+    ErrorEnvelope.common(body)
+  }
+}

@@ -1,0 +1,168 @@
+/// A way to log in, as the seeds name them; `--flow` takes the raw value.
+package enum Flow: String, Sendable, CaseIterable {
+  case password
+  case apiKey = "api-key"
+}
+
+/// How a provider gets a fresh access token without the user.
+package enum RenewalMethod: Sendable, Equatable {
+  /// Only API keys: nothing to renew.
+  case none
+  /// Log in again with the password (embermind, metakraftwerk).
+  case passwordLogin
+  /// A renewal endpoint that takes the current token, else a password login (knowledge-stack).
+  case renewalEndpointThenPassword
+}
+
+/// What `providers` shows and what the CLI needs to know before talking to a provider.
+package struct ProviderDescriptor: Sendable {
+  package var name: String
+  package var summary: String
+  /// In the order SPEC §3 lists them; the first is the default.
+  package var flows: [Flow]
+  package var defaultBaseURL: String
+  package var renewal: RenewalMethod
+  /// Whether `keys` works; when not, `keysManagedAt` says where keys are managed.
+  package var hasKeyAPI: Bool
+  package var keysManagedAt: String
+  package var logoutEndpoint: String?
+  /// The `--login` value is needed by the password flow.
+  package var loginLabel: String
+}
+
+/// The credential a call is made with, already resolved from keystore or environment.
+package enum Credential: Sendable, Equatable {
+  case apiKey(String)
+  case accessToken(String)
+
+  package var secret: String {
+    switch self {
+    case .apiKey(let value), .accessToken(let value): value
+    }
+  }
+}
+
+/// What a provider's "who am I" or check endpoint says about a credential.
+package struct ProviderVerdict: Sendable, Equatable {
+  package var valid: Bool
+  /// Which endpoint gave the verdict, e.g. `POST /api/v1/client/auth/check-token`.
+  package var source: String
+  package var identity: Identity
+  package var organization: String?
+  /// Groups, scopes or per-project permissions, as the provider reports them.
+  package var permissions: [String]
+  /// Extra lines the provider adds (key permission, company), already free of secrets.
+  package var details: [(String, String)]
+
+  package init(valid: Bool, source: String, identity: Identity = Identity(), organization: String? = nil, permissions: [String] = [], details: [(String, String)] = []) {
+    self.valid = valid
+    self.source = source
+    self.identity = identity
+    self.organization = organization
+    self.permissions = permissions
+    self.details = details
+  }
+
+  package static func == (a: ProviderVerdict, b: ProviderVerdict) -> Bool {
+    a.valid == b.valid && a.source == b.source && a.identity == b.identity && a.organization == b.organization
+      && a.permissions == b.permissions && a.details.map(\.0) == b.details.map(\.0)
+      && a.details.map(\.1) == b.details.map(\.1)
+  }
+}
+
+/// Who a credential belongs to; unknown parts stay nil.
+package struct Identity: Sendable, Equatable {
+  package var subject: String?
+  package var email: String?
+  package var login: String?
+  package var name: String?
+  package var company: String?
+
+  package init(subject: String? = nil, email: String? = nil, login: String? = nil, name: String? = nil, company: String? = nil) {
+    self.subject = subject
+    self.email = email
+    self.login = login
+    self.name = name
+    self.company = company
+  }
+}
+
+/// The fresh credential a login or renewal produced, with its lifetime when known.
+package struct IssuedToken: Sendable, Equatable {
+  package var accessToken: String
+  package var expiresAt: Int64?
+  package var issuedAt: Int64?
+
+  package init(accessToken: String, expiresAt: Int64? = nil, issuedAt: Int64? = nil) {
+    self.accessToken = accessToken
+    self.expiresAt = expiresAt
+    self.issuedAt = issuedAt
+  }
+}
+
+/// One built-in provider: its endpoints and wire formats, behind a common set of operations.
+package protocol Provider: Sendable {
+  var descriptor: ProviderDescriptor { get }
+  /// The header lines that carry a credential.
+  func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader]
+  /// Signs in with a login name and password.
+  func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken
+  /// Renews a token at the provider's renewal endpoint; only for `.renewalEndpointThenPassword`.
+  func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken
+  /// Asks the provider about a credential (check / who-am-I endpoint).
+  func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
+    -> ProviderVerdict
+  /// Ends the session at the provider; returns false when it has no such endpoint for this credential.
+  func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool
+  /// The provider's key API, or nil when keys are managed elsewhere.
+  var keys: (any KeyAPI)? { get }
+  /// Turns an error answer into the provider's code and message, if its envelope is recognized.
+  func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail
+  /// Classifies a non-2xx answer, after `errorDetail`.
+  func classify(status: Int, detail: ProviderErrorDetail) -> ProviderError
+}
+
+extension Provider {
+  package var keys: (any KeyAPI)? { nil }
+
+  package func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+    throw api.failure("renew the token", .unsupported("\(descriptor.name) has no token renewal endpoint"))
+  }
+
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+    throw api.failure("sign in", .unsupported("\(descriptor.name) has no password sign-in"))
+  }
+
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool {
+    false
+  }
+
+  // SPEC §6: 401 means authentication needed, 403 permission denied.
+  package func classify(status: Int, detail: ProviderErrorDetail) -> ProviderError {
+    .byStatus(status, detail)
+  }
+}
+
+/// A provider's API-key management endpoints (knowledge-stack).
+package protocol KeyAPI: Sendable {
+  func create(name: String, credential: Credential, api: ProviderAPI) throws(ProviderFailure) -> CreatedKey
+  func list(credential: Credential, api: ProviderAPI) throws(ProviderFailure) -> [KeySummary]
+  func delete(id: String, credential: Credential, api: ProviderAPI) throws(ProviderFailure)
+}
+
+/// A key just created: the only time its full value is known.
+package struct CreatedKey: Sendable, Equatable {
+  package var id: String
+  package var name: String?
+  package var value: String
+  package var createdAt: String?
+}
+
+/// A key as listed: never its full value.
+package struct KeySummary: Sendable, Equatable {
+  package var id: String
+  package var name: String?
+  /// The visible start of the key, already masked (e.g. `ks_live_ab…`).
+  package var maskedValue: String?
+  package var createdAt: String?
+}

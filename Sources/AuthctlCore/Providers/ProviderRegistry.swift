@@ -1,0 +1,12 @@
+/// The built-in providers, in the order `providers` lists them.
+package enum ProviderRegistry {
+  package static let all: [any Provider] = [
+    EmbermindProvider(), KnowledgeStackProvider(), MetakraftwerkProvider(), CraftProvider(),
+  ]
+
+  package static func named(_ name: String) -> (any Provider)? {
+    all.first { $0.descriptor.name == name }
+  }
+
+  package static var names: [String] { all.map(\.descriptor.name) }
+}

@@ -1,0 +1,50 @@
+/// What logging out of one profile did.
+package struct LogoutOutcome {
+  package var profile: String
+  /// The provider endpoint called, when one was.
+  package var endpoint: String?
+  /// The provider call's failure: local secrets were removed all the same (exit 5).
+  package var failure: ProviderFailure?
+  /// False when the profile held no secrets in the keystore.
+  package var removedSecrets: Bool
+  /// Set when the credential lives in an environment variable, which authctl cannot remove.
+  package var environmentVariable: String?
+}
+
+/// Ends sessions at the provider where it has an endpoint, then removes the profile's secrets (SPEC §3 "logout").
+package struct LogoutService {
+  package let workspace: Workspace
+
+  package init(workspace: Workspace) {
+    self.workspace = workspace
+  }
+
+  /// The profiles `--all` acts on: every profile in the keystore.
+  package func allProfiles() throws -> [String] {
+    (try workspace.keystore.read()?.profiles.keys.sorted()) ?? []
+  }
+
+  package func logout(profileOption: String?) throws -> LogoutOutcome {
+    let document = try workspace.keystore.read()
+    let context = try ProfileContext.load(workspace, option: profileOption, document: document)
+    var outcome = LogoutOutcome(
+      profile: context.name, endpoint: nil, failure: nil, removedSecrets: false,
+      environmentVariable: context.credentialVariable)
+    if let credential = context.credential {
+      let api = workspace.api(for: context.provider, profile: context.profile)
+      do {
+        if try context.provider.signOut(credential, profile: context.profile, api: api) {
+          outcome.endpoint = context.provider.descriptor.logoutEndpoint
+        }
+      } catch let failure {
+        outcome.failure = failure
+      }
+    }
+    guard let stored = document?.profiles[context.name]?.credentials, !stored.isEmpty else { return outcome }
+    try workspace.keystore.update { document in
+      document.profiles[context.name]?.credentials = nil
+    }
+    outcome.removedSecrets = true
+    return outcome
+  }
+}

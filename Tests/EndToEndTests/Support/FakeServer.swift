@@ -1,0 +1,160 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One request the fake server received (from `GET /__control/requests`).
+struct RecordedRequest: Decodable, Sendable {
+  var method: String
+  var path: String
+  /// The raw query string, without `?` ("" when none).
+  var query: String
+  /// Header names in lower case.
+  var headers: [String: String]
+  var body: String
+  /// Seconds since 1970 when the server received it.
+  var time: Double
+
+  /// The body parsed as a JSON object, if it is one.
+  var json: [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+  }
+}
+
+/// A running `Tests/Servers/fake_providers.py` for one provider. It stops on `stop()`, on deinit,
+/// when this process dies, and after its lifetime (300 s by default).
+final class FakeServer: @unchecked Sendable {
+  let provider: String
+  let port: Int
+  /// "http://127.0.0.1:<port>"
+  let baseURL: String
+  private let process: Process
+  private let stdoutPipe: Pipe
+  private let logURL: URL
+  private let lock = NSLock()
+  private var stopped = false
+
+  private init(provider: String, port: Int, process: Process, stdoutPipe: Pipe, logURL: URL) {
+    self.provider = provider
+    self.port = port
+    self.baseURL = "http://127.0.0.1:\(port)"
+    self.process = process
+    self.stdoutPipe = stdoutPipe
+    self.logURL = logURL
+  }
+
+  deinit { stop() }
+
+  /// Launches the fake server for `provider` (embermind, knowledge-stack, metakraftwerk, craft).
+  static func start(_ provider: String, lifetime: Double = 300, timeout: Double = 15) throws -> FakeServer {
+    let script = HarnessPaths.fakeProvidersScript
+    guard FileManager.default.fileExists(atPath: script.path) else {
+      throw HarnessError.serverFailed("fake server script missing at \(script.path)")
+    }
+    let logURL = FileManager.default.temporaryDirectory
+      .appendingPathComponent("authctl-fake-\(provider)-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", script.path, "--provider", provider, "--port", "0", "--lifetime", String(lifetime),
+    ]
+    let stdoutPipe = Pipe()
+    process.standardOutput = stdoutPipe
+    process.standardInput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: logURL)
+    try Spawn.run(process)
+    let line: String
+    do {
+      line = try readLine(stdoutPipe.fileHandleForReading.fileDescriptor, timeout: timeout)
+    } catch {
+      process.terminate()
+      let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+      throw HarnessError.serverFailed("fake \(provider) server did not start: \(error)\n\(log)")
+    }
+    guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
+      process.terminate()
+      throw HarnessError.serverFailed("fake \(provider) server printed \(line.debugDescription), not PORT n")
+    }
+    return FakeServer(provider: provider, port: port, process: process, stdoutPipe: stdoutPipe, logURL: logURL)
+  }
+
+  /// POSTs `json` to `/__control/<path>` ("users", "api-keys", "token-lifetime", "expire-tokens",
+  /// "faults", "clear-faults", "reset-requests", "sso"); returns the answer's JSON object.
+  @discardableResult
+  func control(_ path: String, _ json: [String: Any] = [:]) throws -> [String: Any] {
+    let name = path.hasPrefix("/__control/") ? String(path.dropFirst("/__control/".count)) : path
+    let response = try HTTP.send("POST", baseURL + "/__control/" + name, json: json)
+    guard response.status == 200 else {
+      throw HarnessError.http("control \(name) answered \(response.status): \(response.text)")
+    }
+    return response.json ?? [:]
+  }
+
+  /// Every request received so far, /__control excluded, oldest first.
+  func requests() throws -> [RecordedRequest] {
+    let response = try HTTP.send("GET", baseURL + "/__control/requests")
+    guard response.status == 200 else {
+      throw HarnessError.http("requests answered \(response.status): \(response.text)")
+    }
+    return try JSONDecoder().decode([RecordedRequest].self, from: response.body)
+  }
+
+  /// Requests received for one path (optionally one method).
+  func requests(path: String, method: String? = nil) throws -> [RecordedRequest] {
+    try requests().filter { $0.path == path && (method == nil || $0.method == method) }
+  }
+
+  func resetRequests() throws {
+    try control("reset-requests")
+  }
+
+  /// Queues a fault (see fake_providers.py): path, method, times, status, headers, body, body_size,
+  /// delay, drip, reset, content_type.
+  func fault(_ spec: [String: Any]) throws {
+    try control("faults", spec)
+  }
+
+  /// The server's stderr so far (for failure messages).
+  func log() -> String {
+    (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+  }
+
+  func stop() {
+    lock.lock()
+    let already = stopped
+    stopped = true
+    lock.unlock()
+    guard !already else { return }
+    if process.isRunning {
+      process.terminate()
+      let deadline = Date().addingTimeInterval(3)
+      while process.isRunning && Date() < deadline { usleep(10_000) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    try? FileManager.default.removeItem(at: logURL)
+  }
+
+  /// Reads one line from `fd`, failing after `timeout` seconds or at end of file.
+  private static func readLine(_ fd: Int32, timeout: Double) throws -> String {
+    var bytes: [UInt8] = []
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+      let remaining = deadline.timeIntervalSinceNow
+      if remaining <= 0 { throw HarnessError.timeout("no PORT line within \(timeout) s") }
+      var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+      if ready < 0 && errno != EINTR { throw HarnessError.serverFailed("poll failed: errno \(errno)") }
+      if ready <= 0 { continue }
+      var byte: UInt8 = 0
+      let count = read(fd, &byte, 1)
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { throw HarnessError.serverFailed("server exited before printing its port") }
+      if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+      bytes.append(byte)
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What one authctl run produced.
+struct RunResult: Sendable, CustomStringConvertible {
+  /// Exit status; 128 + N when the process died of an uncaught signal N (as a shell reports it).
+  var status: Int32
+  var stdout: String
+  var stderr: String
+  /// The signal that killed the process when it did not exit by itself.
+  var uncaughtSignal: Int32?
+
+  var description: String {
+    "status \(status)\(uncaughtSignal.map { " (signal \($0))" } ?? "")\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
+  }
+}
+
+/// A fresh temporary HOME for running authctl with a clean environment.
+final class Sandbox: @unchecked Sendable {
+  /// The temporary directory holding everything (HOME is `root/home`).
+  let root: URL
+  let home: URL
+  /// HOME/.config/authctl/keystore.json (the default keystore path when XDG_CONFIG_HOME is unset).
+  let keystorePath: String
+  /// HOME/.config/authctl
+  let configDirectory: String
+  private let binaryOverride: URL?
+
+  /// `binary` overrides the authctl binary (tests of the harness use /bin/sh).
+  init(binary: URL? = nil) throws {
+    root = FileManager.default.temporaryDirectory.appendingPathComponent("authctl-e2e-\(UUID().uuidString)")
+    home = root.appendingPathComponent("home")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    configDirectory = home.appendingPathComponent(".config/authctl").path
+    keystorePath = configDirectory + "/keystore.json"
+    binaryOverride = binary
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(at: root)
+  }
+
+  /// The environment a run gets: PATH, HOME, LANG=C, then `extra`. Nothing else is inherited.
+  func environment(_ extra: [String: String] = [:]) -> [String: String] {
+    var env = [
+      "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+      "HOME": home.path,
+      "LANG": "C",
+    ]
+    env.merge(extra) { _, new in new }
+    return env
+  }
+
+  /// Runs authctl with `args`; stdin is `stdin` (or /dev/null when nil, never a terminal).
+  /// Throws when the binary is missing or the run takes longer than `timeout` seconds.
+  func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:], timeout: Double = 60) throws
+    -> RunResult
+  {
+    try launch(args, stdin: stdin, env: env).wait(timeout: timeout)
+  }
+
+  /// Starts authctl without waiting (for signal and concurrency tests).
+  func launch(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunningCommand {
+    let binary = try binaryOverride ?? HarnessPaths.authctlBinary()
+    return try RunningCommand(
+      binary: binary, args: args, stdin: stdin, environment: environment(env), directory: root)
+  }
+
+  func keystoreBytes() -> Data? {
+    FileManager.default.contents(atPath: keystorePath)
+  }
+
+  func keystoreJSON() -> [String: Any]? {
+    keystoreBytes().flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
+  }
+
+  /// Permission bits (st_mode & 0o777) of the keystore file itself (not following a symlink).
+  func keystoreMode() -> Int? {
+    Self.mode(keystorePath)
+  }
+
+  /// Permission bits of HOME/.config/authctl.
+  func directoryMode() -> Int? {
+    Self.mode(configDirectory)
+  }
+
+  static func mode(_ path: String) -> Int? {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return nil }
+    return Int(info.st_mode) & 0o777
+  }
+}
+
+/// A launched authctl process.
+final class RunningCommand: @unchecked Sendable {
+  let args: [String]
+  private let process: Process
+  private let exited = DispatchSemaphore(value: 0)
+  private let readers = DispatchGroup()
+  private let output = OutputBox()
+
+  fileprivate init(binary: URL, args: [String], stdin: String?, environment: [String: String], directory: URL)
+    throws
+  {
+    self.args = args
+    process = Process()
+    process.executableURL = binary
+    process.arguments = args
+    process.environment = environment
+    process.currentDirectoryURL = directory
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    var inPipe: Pipe?
+    if stdin != nil {
+      let pipe = Pipe()
+      inPipe = pipe
+      process.standardInput = pipe
+    } else {
+      process.standardInput = FileHandle.nullDevice
+    }
+    let exited = exited
+    process.terminationHandler = { _ in exited.signal() }
+    try Spawn.run(process)
+    let output = output
+    for (index, handle) in [outPipe.fileHandleForReading, errPipe.fileHandleForReading].enumerated() {
+      readers.enter()
+      DispatchQueue.global().async { [readers] in
+        while true {
+          let chunk = handle.availableData
+          if chunk.isEmpty { break }
+          output.append(index, chunk)
+        }
+        readers.leave()
+      }
+    }
+    if let inPipe, let stdin {
+      let writer = inPipe.fileHandleForWriting
+      DispatchQueue.global().async {
+        try? writer.write(contentsOf: Data(stdin.utf8))
+        try? writer.close()
+      }
+    }
+  }
+
+  var pid: Int32 { process.processIdentifier }
+  var isRunning: Bool { process.isRunning && Spawn.zombieStatus(pid) == nil }
+
+  /// Sends `signal` (SIGINT, SIGTERM, ...) to the process.
+  func signal(_ signal: Int32) {
+    kill(process.processIdentifier, signal)
+  }
+
+  /// Output captured so far (stdout, stderr).
+  var partialOutput: (stdout: String, stderr: String) { (output.text(0), output.text(1)) }
+
+  /// Waits for the exit; after `timeout` seconds the process is killed and this throws with the
+  /// output so far.
+  func wait(timeout: Double = 60) throws -> RunResult {
+    let deadline = Date().addingTimeInterval(timeout)
+    var finished: (status: Int32, signal: Int32?)?
+    while finished == nil {
+      if exited.wait(timeout: .now() + 0.02) == .success {
+        exited.signal()  // later wait() calls return at once
+        let signaled = process.terminationReason == .uncaughtSignal
+        let code = process.terminationStatus
+        finished = signaled ? (128 + code, code) : (code, nil)
+      } else if let zombie = Spawn.zombieStatus(pid) {
+        finished = zombie  // exited, but a child it left behind keeps Foundation from noticing
+      } else if Date() >= deadline {
+        kill(process.processIdentifier, SIGKILL)
+        _ = readers.wait(timeout: .now() + 2)
+        throw HarnessError.timeout(
+          "authctl \(args.joined(separator: " ")) did not finish within \(timeout) s\n"
+            + "--- stdout\n\(output.text(0))--- stderr\n\(output.text(1))")
+      }
+    }
+    // A child that inherited stdout/stderr (a browser opener) must not block us for long.
+    _ = readers.wait(timeout: .now() + 2)
+    return RunResult(
+      status: finished?.status ?? -1, stdout: output.text(0), stderr: output.text(1),
+      uncaughtSignal: finished?.signal)
+  }
+}
+
+private final class OutputBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var data = [Data(), Data()]
+
+  func append(_ index: Int, _ value: Data) {
+    lock.lock()
+    defer { lock.unlock() }
+    data[index].append(value)
+  }
+
+  func text(_ index: Int) -> String {
+    lock.lock()
+    defer { lock.unlock() }
+    return String(decoding: data[index], as: UTF8.self)
+  }
+}

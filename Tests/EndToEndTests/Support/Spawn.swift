@@ -1,0 +1,34 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+enum Spawn {
+  /// Runs `process` the way a shell would start it: with no blocked signals. Swift Testing runs
+  /// tests on Dispatch worker threads, which block almost every signal, and a spawned child
+  /// inherits the spawning thread's mask; without this, SIGINT and SIGTERM would never reach it.
+  static func run(_ process: Process) throws {
+    var empty = sigset_t()
+    var saved = sigset_t()
+    sigemptyset(&empty)
+    pthread_sigmask(SIG_SETMASK, &empty, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    try process.run()
+  }
+
+  /// The wait status of `pid` when it has exited but is not reaped yet (Linux /proc field 52),
+  /// as (status, signal). Foundation learns of an exit only when every process holding its
+  /// private socket has closed it, so a grandchild left running would otherwise hide the exit.
+  static func zombieStatus(_ pid: Int32) -> (status: Int32, signal: Int32?)? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
+    guard fields.count > 49, fields[0] == "Z", let raw = Int32(fields[49]) else { return nil }
+    let signal = raw & 0x7f
+    return signal == 0 ? ((raw >> 8) & 0xff, nil) : (128 + signal, signal)
+  }
+}
