@@ -21,7 +21,8 @@ import Testing
     let token = try #require(login.json?["xAccessToken"] as? String)
     #expect(JWT.header(token)?["alg"] as? String == "HS256")
 
-    let me = try HTTP.send("GET", server.baseURL + "/api/v1/client/profile/me", headers: ["x-access-token": token])
+    let me = try HTTP.send(
+      "GET", server.baseURL + "/api/v1/client/profile/me", headers: ["x-access-token": token])
     #expect(me.status == 200)
     let profile = try #require(me.json)
     #expect(Set(profile.keys) == ["id", "email", "login", "companyId"])
@@ -35,7 +36,8 @@ import Testing
     let logout = try HTTP.send(
       "POST", server.baseURL + "/api/v1/client/auth/logout", headers: ["x-access-token": token])
     #expect(logout.status == 200)
-    let after = try HTTP.send("GET", server.baseURL + "/api/v1/client/profile/me", headers: ["x-access-token": token])
+    let after = try HTTP.send(
+      "GET", server.baseURL + "/api/v1/client/profile/me", headers: ["x-access-token": token])
     #expect(after.status == 400)
     #expect(after.json?["error"] as? String == "error.auth.token_incorrect")
   }
@@ -49,7 +51,8 @@ import Testing
 
     let bad = try HTTP.send("GET", url, headers: ["x-api-key": "nope"])
     #expect(bad.status == 400)
-    #expect(bad.text == #"{"error": "error.auth.api_key_incorrect", "message": "API key is missing or invalid"}"#)
+    #expect(
+      bad.text == #"{"error": "error.auth.api_key_incorrect", "message": "API key is missing or invalid"}"#)
     let none = try HTTP.send("GET", url)
     #expect(none.json?["error"] as? String == "error.auth.require_api_key_or_token")
     let weak = try HTTP.send("GET", url, headers: ["x-api-key": "weak-key"])
@@ -66,7 +69,8 @@ import Testing
 
     let token = try #require(
       try HTTP.send(
-        "POST", server.baseURL + "/api/v1/client/auth/login", json: ["loginOrEmail": "admin", "password": "pw"]
+        "POST", server.baseURL + "/api/v1/client/auth/login",
+        json: ["loginOrEmail": "admin", "password": "pw"]
       ).json?["xAccessToken"] as? String)
     try server.control("expire-tokens")
     let expired = try HTTP.send("GET", url, headers: ["x-access-token": token])
@@ -99,7 +103,8 @@ import Testing
     #expect(key.hasPrefix("ks_live_"))
     #expect(created.json?["created_at"] is String)
 
-    let viaKey = try HTTP.send("GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(key)"])
+    let viaKey = try HTTP.send(
+      "GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(key)"])
     #expect(viaKey.status == 200)
     let list = try HTTP.send("GET", server.baseURL + "/v1/api-keys", headers: auth)
     #expect(!list.text.contains(key))
@@ -110,7 +115,8 @@ import Testing
 
     let deleted = try HTTP.send("DELETE", server.baseURL + "/v1/api-keys/\(keyID)", headers: auth)
     #expect(deleted.status == 204)
-    let gone = try HTTP.send("GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(key)"])
+    let gone = try HTTP.send(
+      "GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(key)"])
     #expect(gone.status == 401)
     let again = try HTTP.send("DELETE", server.baseURL + "/v1/api-keys/\(keyID)", headers: auth)
     #expect(again.status == 404)
@@ -127,7 +133,8 @@ import Testing
     #expect(abs(Double(oldExp) - Date().timeIntervalSince1970 - 600) < 30)
 
     try server.control("token-lifetime", ["seconds": 3600])
-    let renewed = try HTTP.send("POST", server.baseURL + "/v1/auth/uat", headers: ["Authorization": "Bearer \(old)"])
+    let renewed = try HTTP.send(
+      "POST", server.baseURL + "/v1/auth/uat", headers: ["Authorization": "Bearer \(old)"])
     let fresh = try #require(renewed.json?["access_token"] as? String)
     let freshExp = try #require(JWT.payload(fresh)?["exp"] as? Int)
     #expect(freshExp > oldExp + 2000)
@@ -136,7 +143,8 @@ import Testing
     #expect(missing.status == 401)
     #expect(missing.json?["detail"] as? String == "Not authenticated")
     try server.control("expire-tokens")
-    let expired = try HTTP.send("GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(fresh)"])
+    let expired = try HTTP.send(
+      "GET", server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(fresh)"])
     #expect(expired.status == 401)
     #expect(expired.json?["detail"] as? String == "Token has expired")
   }
@@ -147,7 +155,8 @@ import Testing
     let server = try FakeServer.start("metakraftwerk")
     try server.control("users", ["email": "me@example.com", "password": "pw"])
     let url = server.baseURL + "/authentication"
-    let ok = try HTTP.send("POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "pw"])
+    let ok = try HTTP.send(
+      "POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "pw"])
     #expect(ok.status == 201)
     let token = try #require(ok.json?["accessToken"] as? String)
     let authentication = try #require(ok.json?["authentication"] as? [String: Any])
@@ -160,7 +169,8 @@ import Testing
     let missing = try HTTP.send("POST", url, json: ["strategy": "local", "password": "pw"])
     #expect(missing.status == 400)
     #expect(missing.json?["message"] as? String == "'email' is required")
-    let wrong = try HTTP.send("POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "x"])
+    let wrong = try HTTP.send(
+      "POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "x"])
     #expect(wrong.status == 401)
     #expect(wrong.json?["message"] as? String == "Invalid login")
     #expect(wrong.json?["name"] as? String == "NotAuthenticated")
@@ -171,7 +181,8 @@ import Testing
     #expect((first["permissions"] as? [String])?.contains("write_instances") == true)
 
     try server.control("token-lifetime", ["seconds": 3600, "iat_offset": -3601])
-    let stale = try HTTP.send("POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "pw"])
+    let stale = try HTTP.send(
+      "POST", url, json: ["strategy": "local", "email": "me@example.com", "password": "pw"])
     let staleToken = try #require(stale.json?["accessToken"] as? String)
     let expired = try HTTP.send(
       "GET", server.baseURL + "/api/v1/projects", headers: ["Authorization": "Bearer \(staleToken)"])
@@ -197,10 +208,12 @@ import Testing
     #expect(error["code"] as? String == "UNAUTHORIZED")
     #expect(error["message"] as? String == "Invalid or missing authentication")
 
-    let list = try HTTP.send("GET", server.baseURL + "/v1/projects", headers: ["Authorization": "Bearer ro-key"])
+    let list = try HTTP.send(
+      "GET", server.baseURL + "/v1/projects", headers: ["Authorization": "Bearer ro-key"])
     #expect(list.status == 200)
     let write = try HTTP.send(
-      "POST", server.baseURL + "/v1/projects", headers: ["Authorization": "Bearer ro-key"], json: ["name": "x"])
+      "POST", server.baseURL + "/v1/projects", headers: ["Authorization": "Bearer ro-key"],
+      json: ["name": "x"])
     #expect(write.status == 403)
     #expect((write.json?["error"] as? [String: Any])?["code"] as? String == "FORBIDDEN")
   }
@@ -262,7 +275,8 @@ import Testing
   }
 
   @Test func serverStopsWhenItsParentDies() throws {
-    let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString).pid")
+    let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fake-\(UUID().uuidString).pid")
     defer { try? FileManager.default.removeItem(at: pidFile) }
     let shell = Process()
     shell.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -273,7 +287,8 @@ import Testing
     ]
     try shell.run()
     shell.waitUntilExit()
-    let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+    let pid = try #require(
+      Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
     var alive = true
     for _ in 0..<50 where alive {
       usleep(100_000)
@@ -331,7 +346,10 @@ import Testing
     #expect(sandbox.keystorePath == sandbox.home.path + "/.config/authctl/keystore.json")
     #expect(sandbox.keystoreBytes() == nil)
     #expect(sandbox.keystoreMode() == nil)
-    let script = "umask 077; mkdir -p \"$HOME/.config/authctl\"; echo '{\"version\": 1}' > \"$HOME/.config/authctl/keystore.json\""
+    let script = """
+      umask 077; mkdir -p "$HOME/.config/authctl"
+      echo '{"version": 1}' > "$HOME/.config/authctl/keystore.json"
+      """
     #expect(try sandbox.run(["-c", script]).status == 0)
     #expect(sandbox.keystoreMode() == 0o600)
     #expect(sandbox.directoryMode() == 0o700)

@@ -39,7 +39,9 @@ enum LogoutCommand {
     if environment.globals.json {
       output.json(["profile": outcome.profile, "provider_logout": outcome.endpoint ?? "none", "secrets_removed": "\(outcome.removedSecrets)"])
     }
-    let remote = outcome.endpoint.map { "ended the session (\($0)); " } ?? ""
+    let remote = outcome.endpoint.map {
+      outcome.alreadyEnded ? "the session had already ended (\($0) rejected the token); " : "ended the session (\($0)); "
+    } ?? ""
     output.info("Logged out of profile '\(outcome.profile)': \(remote)\(local).")
     return 0
   }

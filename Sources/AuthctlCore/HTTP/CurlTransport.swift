@@ -47,8 +47,10 @@ package struct CurlTransport: HTTPTransport {
     switch outcome {
     case AUTHCTL_HTTP_OK:
       let headerText = String(
-        decoding: UnsafeRawBufferPointer(start: response.header_text, count: response.header_length), as: UTF8.self)
-      let body = response.body.map { Array(UnsafeBufferPointer(start: $0, count: response.body_length)) } ?? []
+        decoding: UnsafeRawBufferPointer(start: response.header_text, count: response.header_length),
+        as: UTF8.self)
+      let body =
+        response.body.map { Array(UnsafeBufferPointer(start: $0, count: response.body_length)) } ?? []
       return HTTPResponse(status: response.status, headers: Self.parseHeaders(headerText), body: body)
     case AUTHCTL_HTTP_NO_LIBRARY: throw .noHTTPLibrary(reason: reason)
     case AUTHCTL_HTTP_DROPPED: throw .dropped(host: host, reason: reason)
@@ -62,9 +64,13 @@ package struct CurlTransport: HTTPTransport {
 
   /// Lends C copies of the request's strings to `authctl_http_perform` for the length of the call;
   /// nil when they cannot be allocated.
-  private func perform(_ request: HTTPRequest, timeout: Double, into response: inout authctl_http_response) -> Int32? {
+  private func perform(_ request: HTTPRequest, timeout: Double, into response: inout authctl_http_response)
+    -> Int32?
+  {
     let lines = request.headers.map(Self.headerLine)
-    let strings = ([request.method, request.url, userAgent, noProxy, extraCAFile ?? ""] + lines).map { strdup($0) }
+    let strings = ([request.method, request.url, userAgent, noProxy, extraCAFile ?? ""] + lines).map {
+      strdup($0)
+    }
     defer { strings.forEach { free($0) } }
     guard !strings.contains(nil) else { return nil }
     let linePointers = strings.dropFirst(5).map { UnsafePointer($0) }

@@ -14,7 +14,9 @@ package struct HTTPClient: Sendable {
   /// Receives the `--verbose` trace one line at a time; nil when not tracing.
   package let trace: (@Sendable (String) -> Void)?
 
-  package init(transport: any HTTPTransport, timeout: Double, clock: Clock, trace: (@Sendable (String) -> Void)?) {
+  package init(
+    transport: any HTTPTransport, timeout: Double, clock: Clock, trace: (@Sendable (String) -> Void)?
+  ) {
     self.transport = transport
     self.timeout = timeout
     self.clock = clock
@@ -73,7 +75,8 @@ package struct HTTPClient: Sendable {
     switch response.status {
     case 300...399:
       // SPEC §7: credentials never follow a redirect; we never follow one at all.
-      return .fail(.redirected(host: host, status: response.status, location: response.header("location") ?? ""))
+      return .fail(
+        .redirected(host: host, status: response.status, location: response.header("location") ?? ""))
     case 429:
       let header = response.header("retry-after")
       let delay = RetryAfter.seconds(header, now: clock.now())
@@ -91,7 +94,8 @@ package struct HTTPClient: Sendable {
           .serverError(host: host, status: response.status, attempts: state.attempts, response: response))
       }
       state.failureRetries += 1
-      return .retry(after: Self.backoff[state.failureRetries - 1], reason: "\(response.status) on a \(request.method)")
+      return .retry(
+        after: Self.backoff[state.failureRetries - 1], reason: "\(response.status) on a \(request.method)")
     default:
       return .done(response)
     }
@@ -106,7 +110,8 @@ package struct HTTPClient: Sendable {
     }
     guard isRetriable, state.failureRetries < Self.backoff.count else { return .fail(.transport(failure)) }
     state.failureRetries += 1
-    return .retry(after: Self.backoff[state.failureRetries - 1], reason: "connection failed on a \(request.method)")
+    return .retry(
+      after: Self.backoff[state.failureRetries - 1], reason: "connection failed on a \(request.method)")
   }
 
   private func milliseconds(since start: Double) -> Int {

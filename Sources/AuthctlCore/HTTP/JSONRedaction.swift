@@ -40,7 +40,8 @@ enum JSONRedaction {
       default: valueEnd = scalarEnd(input, from: valueStart)
       }
       let value = contents(input[valueStart..<valueEnd])
-      guard !["null", "true", "false"].contains(value), SecretNames.shouldRedact(key: key, value: value) else {
+      guard !["null", "true", "false"].contains(value), SecretNames.shouldRedact(key: key, value: value)
+      else {
         continue
       }
       output += masked

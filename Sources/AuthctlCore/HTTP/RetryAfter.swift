@@ -11,7 +11,9 @@ enum RetryAfter {
     return max(0, date - now)
   }
 
-  private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+  private static let months = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+  ]
 
   /// Unix seconds of an HTTP date in any of RFC 9110 §5.6.7's three forms, IMF-fixdate
   /// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
@@ -34,7 +36,8 @@ enum RetryAfter {
       }
     }
     guard let month, let clock, numbers.count == 2, (1...31).contains(numbers[0]),
-      (0...9999).contains(numbers[1]), clock.allSatisfy({ $0 >= 0 }), clock[0] < 24, clock[1] < 60, clock[2] <= 60
+      (0...9999).contains(numbers[1]), clock.allSatisfy({ $0 >= 0 }), clock[0] < 24, clock[1] < 60,
+      clock[2] <= 60
     else { return nil }
     // RFC 9110 §5.6.7: a two-digit year more than 50 years ahead is in the past.
     let year = numbers[1] < 100 ? (numbers[1] < 70 ? 2000 : 1900) + numbers[1] : numbers[1]

@@ -42,7 +42,8 @@ enum SecretNames {
     let bytes = Array(value.utf8)
     guard let first = bytes.first, let last = bytes.last else { return false }
     if bytes.count <= 3 && bytes.allSatisfy({ (0x30...0x39).contains($0) }) { return true }
-    let upperWords = (0x41...0x5A).contains(first) && bytes.allSatisfy { (0x41...0x5A).contains($0) || $0 == 0x5F }
+    let upperWords =
+      (0x41...0x5A).contains(first) && bytes.allSatisfy { (0x41...0x5A).contains($0) || $0 == 0x5F }
     let dottedWords =
       bytes.contains(0x2E) && first != 0x2E && last != 0x2E
       && bytes.allSatisfy { (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x2E }

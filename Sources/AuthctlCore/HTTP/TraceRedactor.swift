@@ -12,7 +12,8 @@ struct TraceRedactor {
     for secret in secrets where !secret.isEmpty {
       // As sent: raw, in a URL or form body, or inside a JSON string (JSONEncoder writes `/` as `\/`).
       let encodings = [
-        secret, Self.percentEncoded(secret, spaceAsPlus: false), Self.percentEncoded(secret, spaceAsPlus: true),
+        secret, Self.percentEncoded(secret, spaceAsPlus: false),
+        Self.percentEncoded(secret, spaceAsPlus: true),
         Self.jsonEscaped(secret, slash: false), Self.jsonEscaped(secret, slash: true),
       ]
       for encoding in encodings { forms.insert(Array(encoding.utf8)) }
@@ -26,7 +27,8 @@ struct TraceRedactor {
     var value = header.value
     if name == "authorization" || name == "proxy-authorization" {
       let words = value.split(separator: " ", maxSplits: 1)
-      let isScheme = words.count == 2 && words[0].count <= 20 && words[0].allSatisfy { $0.isASCII && $0.isLetter }
+      let isScheme =
+        words.count == 2 && words[0].count <= 20 && words[0].allSatisfy { $0.isASCII && $0.isLetter }
       value = isScheme ? "\(words[0]) \(Self.mask)" : Self.mask
     } else if SecretNames.isSecretHeader(name) {
       value = Self.mask
@@ -95,7 +97,8 @@ struct TraceRedactor {
       guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return Array(pair) }
       let key = percentDecoded(pair[..<equals])
       let value = percentDecoded(pair[(equals + 1)...])
-      return SecretNames.shouldRedact(key: key, value: value) ? Array(pair[...equals]) + maskBytes : Array(pair)
+      return SecretNames.shouldRedact(key: key, value: value)
+        ? Array(pair[...equals]) + maskBytes : Array(pair)
     }
     return Array(pairs.joined(separator: [UInt8(ascii: "&")]))
   }
@@ -146,7 +149,8 @@ struct TraceRedactor {
       case "\n": output += "\\n"
       case "\r": output += "\\r"
       case "\t": output += "\\t"
-      case _ where scalar.value < 0x20: output += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+      case _ where scalar.value < 0x20:
+        output += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
       default: output.unicodeScalars.append(scalar)
       }
     }

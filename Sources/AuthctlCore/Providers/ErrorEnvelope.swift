@@ -8,8 +8,10 @@ package enum ErrorEnvelope {
     }
     let detail = json["detail"]
     let detailText = detail?.text ?? detail?.array?.first?["msg"]?.text ?? detail?["message"]?.text
+    // FeathersJS (seed 004) puts the HTTP status in `code` and the error's name in `name`.
+    let textCode: String? = if case .string(let code)? = json["code"] { code } else { nil }
     return ProviderErrorDetail(
-      code: json["error"]?.text ?? json["code"]?.text ?? json["name"]?.text ?? detail?["code"]?.text,
+      code: json["error"]?.text ?? textCode ?? json["name"]?.text ?? detail?["code"]?.text,
       message: json["message"]?.text ?? detailText ?? json["error_description"]?.text)
   }
 }

@@ -57,10 +57,10 @@ struct KnowledgeStackKeys: KeyAPI {
   }
 }
 
-/// Masks a key for display: never more than its first 8 characters (SPEC §3: `keys list` never shows a key).
+/// Masks a key for display: never more than its first 12 characters (SPEC §3: `keys list` never shows a key).
 package enum KeyMask {
   package static func mask(_ value: String) -> String {
-    let visible = value.prefix { $0 != "…" && $0 != "*" }.prefix(8)
+    let visible = value.prefix { $0 != "…" && $0 != "*" }.prefix(12)
     return visible + "…"
   }
 

@@ -9,6 +9,8 @@ package struct LogoutOutcome {
   package var removedSecrets: Bool
   /// Set when the credential lives in an environment variable, which authctl cannot remove.
   package var environmentVariable: String?
+  /// The provider rejected the credential at logout: its session had already ended.
+  package var alreadyEnded = false
 }
 
 /// Ends sessions at the provider where it has an endpoint, then removes the profile's secrets (SPEC §3 "logout").
@@ -36,6 +38,10 @@ package struct LogoutService {
         if try context.provider.signOut(credential, profile: context.profile, api: api) {
           outcome.endpoint = context.provider.descriptor.logoutEndpoint
         }
+      } catch let failure where failure.isRejection {
+        // The provider no longer knows the credential: the session is already over.
+        outcome.endpoint = context.provider.descriptor.logoutEndpoint
+        outcome.alreadyEnded = true
       } catch let failure {
         outcome.failure = failure
       }

@@ -79,7 +79,8 @@ final class FakeServer: @unchecked Sendable {
       process.terminate()
       throw HarnessError.serverFailed("fake \(provider) server printed \(line.debugDescription), not PORT n")
     }
-    return FakeServer(provider: provider, port: port, process: process, stdoutPipe: stdoutPipe, logURL: logURL)
+    return FakeServer(
+      provider: provider, port: port, process: process, stdoutPipe: stdoutPipe, logURL: logURL)
   }
 
   /// POSTs `json` to `/__control/<path>` ("users", "api-keys", "token-lifetime", "expire-tokens",

@@ -24,7 +24,8 @@ enum HTTP {
     json: [String: Any]? = nil, timeout: Double = 15
   ) throws -> HTTPResponse {
     guard let target = URL(string: url) else { throw HarnessError.http("bad URL \(url)") }
-    var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+    var request = URLRequest(
+      url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
     request.httpMethod = method
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     if let json {
@@ -54,7 +55,9 @@ enum HTTP {
     }
     let (data, response, error) = box.get()
     if let error { throw HarnessError.http("\(method) \(url): \(error)") }
-    guard let http = response as? HTTPURLResponse else { throw HarnessError.http("\(method) \(url): no response") }
+    guard let http = response as? HTTPURLResponse else {
+      throw HarnessError.http("\(method) \(url): no response")
+    }
     var lowered: [String: String] = [:]
     for (name, value) in http.allHeaderFields {
       if let name = name as? String, let value = value as? String { lowered[name.lowercased()] = value }

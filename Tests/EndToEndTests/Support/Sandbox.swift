@@ -16,7 +16,8 @@ struct RunResult: Sendable, CustomStringConvertible {
   var uncaughtSignal: Int32?
 
   var description: String {
-    "status \(status)\(uncaughtSignal.map { " (signal \($0))" } ?? "")\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
+    let signal = uncaughtSignal.map { " (signal \($0))" } ?? ""
+    return "status \(status)\(signal)\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
   }
 }
 
