@@ -34,7 +34,7 @@ package enum ArgumentParser {
       } else {
         invocation.flags.insert(spec.long)
       }
-      if let cluster = shortCluster(word), cluster.count > 1 {
+      if !spec.takesValue, let cluster = shortCluster(word), cluster.count > 1 {
         for letter in cluster.dropFirst() {
           let (extra, _) = try lookUp("-\(letter)", in: known, command: command)
           guard !extra.takesValue else {
@@ -58,6 +58,8 @@ package enum ArgumentParser {
       if word == "--" { break }
       if word.hasPrefix("-") && word != "-" {
         let name = word.hasPrefix("--") ? String(word.dropFirst(2).prefix { $0 != "=" }) : nil
+        // A refused secret option is reported before anything else, wherever it stands.
+        if RefusedSecretOption.all.contains(where: { $0.long == name }) { _ = try lookUp(word, in: [], command: nil) }
         let short = shortCluster(word)?.last
         let spec = everyOption.first { $0.long == name || (short != nil && $0.short == short) }
         if let spec, spec.takesValue, !word.contains("="), shortCluster(word).map({ $0.count == 1 }) ?? true {

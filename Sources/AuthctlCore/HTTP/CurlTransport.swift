@@ -1,5 +1,4 @@
 import CAuthctlSystem
-import FoundationEssentials
 
 #if canImport(Glibc)
   import Glibc
