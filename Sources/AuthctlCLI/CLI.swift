@@ -13,9 +13,11 @@ package struct CommandEnvironment {
     let stderr = context.stderr
     var trace: (@Sendable (String) -> Void)?
     if globals.verbose { trace = { @Sendable line in stderr.write(line + "\n") } }
-    let http = HTTPClient(transport: context.transport, timeout: globals.timeout, clock: context.clock, trace: trace)
+    let http = HTTPClient(
+      transport: context.transport, timeout: globals.timeout, clock: context.clock, trace: trace)
     return Workspace(
-      environment: context.environment, clock: context.clock, keystore: KeystoreFile(location: location), http: http,
+      environment: context.environment, clock: context.clock, keystore: KeystoreFile(location: location),
+      http: http,
       password: passwordInput)
   }
 
@@ -86,7 +88,8 @@ package enum CLI {
       context.stderr.write(HelpText.overview(version: context.version))
       return 2
     }
-    let environment = CommandEnvironment(context: context, globals: globals, invocation: invocation, output: output)
+    let environment = CommandEnvironment(
+      context: context, globals: globals, invocation: invocation, output: output)
     do {
       return try dispatch(spec, environment)
     } catch {
@@ -125,4 +128,3 @@ package enum CLI {
     return (try? environment.workspace.keystore.read()?.defaultProfile) ?? "default"
   }
 }
-

@@ -24,7 +24,8 @@ while let entry = pointer.pointee {
 let version = "0.1.0"
 let context = Context(
   stdout: FileDescriptorSink(1), stderr: FileDescriptorSink(2), stdinIsTerminal: Terminal.isTerminal(0),
-  stderrIsTerminal: Terminal.isTerminal(2), readStdin: { Terminal.readAll() }, promptSecret: Terminal.promptSecret,
+  stderrIsTerminal: Terminal.isTerminal(2), readStdin: { Terminal.readAll() },
+  promptSecret: Terminal.promptSecret,
   environment: environment, clock: .system,
   transport: CurlTransport(environment: environment, userAgent: "authctl/\(version)"), version: version)
 exit(CLI.run(Array(CommandLine.arguments.dropFirst()), context: context))

@@ -14,7 +14,8 @@ struct ProfileResolverTests {
   @Test("option beats profile variable beats plain variable beats keystore")
   func precedence() {
     let environment = [
-      "AUTHCTL_PROFILE_WORK_BASE_URL": "https://profile-var.example", "AUTHCTL_BASE_URL": "https://plain.example",
+      "AUTHCTL_PROFILE_WORK_BASE_URL": "https://profile-var.example",
+      "AUTHCTL_BASE_URL": "https://plain.example",
       "AUTHCTL_LOGIN": "plain-login",
     ]
     let resolver = ProfileResolver(environment: environment)
@@ -24,7 +25,8 @@ struct ProfileResolverTests {
     #expect(resolved.value(.login) == "plain-login")
     #expect(resolved.value(.provider) == "embermind")
     #expect(resolved.source(.provider) == .keystore)
-    let withOption = resolver.resolve(name: "work", document: document(), options: [.baseURL: "https://option.example"])
+    let withOption = resolver.resolve(
+      name: "work", document: document(), options: [.baseURL: "https://option.example"])
     #expect(withOption.value(.baseURL) == "https://option.example")
     #expect(withOption.source(.baseURL) == .option)
   }
@@ -32,13 +34,18 @@ struct ProfileResolverTests {
   @Test("plain variables apply to the selected profile only")
   func plainVariablesOnlyForSelected() {
     let resolver = ProfileResolver(environment: ["AUTHCTL_LOGIN": "x"])
-    #expect(resolver.resolve(name: "work", document: document(), isSelected: false).value(.login) == "stored-login")
+    #expect(
+      resolver.resolve(name: "work", document: document(), isSelected: false).value(.login) == "stored-login")
   }
 
   @Test("selection: -p, then AUTHCTL_PROFILE, then the keystore default, then 'default'")
   func selection() {
-    #expect(ProfileResolver(environment: ["AUTHCTL_PROFILE": "env"]).selectedName(option: "opt", document: document()) == "opt")
-    #expect(ProfileResolver(environment: ["AUTHCTL_PROFILE": "env"]).selectedName(option: nil, document: document()) == "env")
+    #expect(
+      ProfileResolver(environment: ["AUTHCTL_PROFILE": "env"]).selectedName(
+        option: "opt", document: document()) == "opt")
+    #expect(
+      ProfileResolver(environment: ["AUTHCTL_PROFILE": "env"]).selectedName(option: nil, document: document())
+        == "env")
     #expect(ProfileResolver(environment: [:]).selectedName(option: nil, document: document()) == "work")
     #expect(ProfileResolver(environment: [:]).selectedName(option: nil, document: nil) == "default")
   }
@@ -56,7 +63,11 @@ struct ProfileResolverTests {
   }
 
   @Test(
-    "profile names", arguments: [("work", true), ("ci-2", true), ("9lives", true), ("-x", false), ("Work", false), ("a_b", false), ("", false)])
+    "profile names",
+    arguments: [
+      ("work", true), ("ci-2", true), ("9lives", true), ("-x", false), ("Work", false), ("a_b", false),
+      ("", false),
+    ])
   func names(name: String, valid: Bool) {
     #expect(ProfileName.isValid(name) == valid)
   }

@@ -36,7 +36,11 @@ enum CheckCommand {
 
   static func run(_ environment: CommandEnvironment) throws -> Int32 {
     let offline = environment.invocation.flag("offline")
-    let report = try CheckService(credentials: environment.credentials).check(offline: offline)
+    var report = try CheckService(credentials: environment.credentials).check(offline: offline)
+    // Provider text is untrusted: shown only without control characters.
+    report.organization = report.organization.map(ErrorReport.sanitize)
+    report.permissions = report.permissions.map(ErrorReport.sanitize)
+    report.details = report.details.map { ($0.0, ErrorReport.sanitize($0.1)) }
     for warning in report.warnings { environment.output.warning("profile '\(report.profile)': \(warning)") }
     let failure = report.verdictFailure.map { ErrorReport.make($0, profile: report.profile) }
     let verdict =
@@ -48,19 +52,26 @@ enum CheckCommand {
     if environment.globals.json {
       environment.output.json(
         CheckJSON(
-          profile: report.profile, provider: report.provider, baseURL: report.baseURL, credential: report.credentialKind,
+          profile: report.profile, provider: report.provider, baseURL: report.baseURL,
+          credential: report.credentialKind,
           credentialSource: report.credentialSource, identity: Dictionary(identity) { a, _ in a },
           organization: report.organization, permissions: report.permissions,
-          details: Dictionary(report.details) { a, _ in a }, expiresAt: report.expiresAt.map(TimeText.timestamp),
+          details: Dictionary(report.details) { a, _ in a },
+          expiresAt: report.expiresAt.map(TimeText.timestamp),
           expiresIn: report.secondsLeft, refresh: report.refresh, providerVerdict: verdict,
           providerErrorCode: failure?.providerCode, valid: report.valid))
     } else {
       var rows: [[String]] = [
         ["profile:", report.profile], ["provider:", "\(report.provider) (\(report.baseURL))"],
         ["credential:", "\(report.credentialKind), from the \(report.credentialSource)"],
-        ["identity:", identity.isEmpty ? "unknown" : identity.map { "\($0.0) \($0.1)" }.joined(separator: ", ")],
+        [
+          "identity:",
+          identity.isEmpty ? "unknown" : identity.map { "\($0.0) \($0.1)" }.joined(separator: ", "),
+        ],
         ["organization:", report.organization ?? "unknown"],
-        ["permissions:", report.permissions.isEmpty ? "unknown" : report.permissions.joined(separator: "; ")],
+        [
+          "permissions:", report.permissions.isEmpty ? "unknown" : report.permissions.joined(separator: "; "),
+        ],
       ]
       rows += report.details.map { ["\($0.0):", $0.1] }
       rows.append(["validity:", validity(report)])
@@ -82,7 +93,8 @@ enum CheckCommand {
 
   private static func identityFields(_ identity: Identity) -> [(String, String)] {
     [
-      ("subject", identity.subject), ("email", identity.email), ("login", identity.login), ("name", identity.name),
+      ("subject", identity.subject), ("email", identity.email), ("login", identity.login),
+      ("name", identity.name),
       ("company", identity.company),
     ].compactMap { key, value in value.map { (key, ErrorReport.sanitize($0)) } }
   }
@@ -92,6 +104,7 @@ enum CheckCommand {
       return report.valid ? "valid, no known expiry" : "not valid"
     }
     if left <= 0 { return "expired at \(TimeText.timestamp(expiresAt))" }
-    return "\(report.valid ? "valid" : "not valid"), expires in \(TimeText.duration(left)) (\(TimeText.timestamp(expiresAt)))"
+    return
+      "\(report.valid ? "valid" : "not valid"), expires in \(TimeText.duration(left)) (\(TimeText.timestamp(expiresAt)))"
   }
 }

@@ -26,7 +26,9 @@ enum KeysCommand {
     // SPEC §3: the value is printed even when storing failed, since it cannot be shown again.
     if environment.globals.json {
       environment.output.json(
-        KeyJSON(id: key.id, name: key.name, key: key.value, createdAt: key.createdAt, stored: store && storeFailure == nil))
+        KeyJSON(
+          id: key.id, name: key.name, key: key.value, createdAt: key.createdAt,
+          stored: store && storeFailure == nil))
     } else {
       environment.output.product(key.value)
     }
@@ -36,14 +38,16 @@ enum KeysCommand {
       return report.exitCode
     }
     environment.output.info(
-      "Created API key \(key.id) for profile '\(profile)'\(store ? "; it is now the profile's credential" : "; it is shown only once").")
+      "Created API key \(key.id) for profile '\(profile)'\(store ? "; it is now the profile's credential" : "; it is shown only once")."
+    )
     return 0
   }
 
   static func list(_ environment: CommandEnvironment) throws -> Int32 {
     let (_, keys) = try KeyService(credentials: environment.credentials).list()
     if environment.globals.json {
-      environment.output.json(keys.map { KeyJSON(id: $0.id, name: $0.name, key: $0.maskedValue, createdAt: $0.createdAt) })
+      environment.output.json(
+        keys.map { KeyJSON(id: $0.id, name: $0.name, key: $0.maskedValue, createdAt: $0.createdAt) })
       return 0
     }
     var rows = [["ID", "NAME", "KEY", "CREATED"]]
@@ -64,20 +68,25 @@ enum KeysCommand {
   }
 
   static func rotate(_ environment: CommandEnvironment) throws -> Int32 {
-    let rotation = try KeyService(credentials: environment.credentials).rotate(name: environment.invocation.value("name"))
+    let rotation = try KeyService(credentials: environment.credentials).rotate(
+      name: environment.invocation.value("name"))
     let key = rotation.newKey
     if environment.globals.json {
       environment.output.json(
-        KeyJSON(id: key.id, name: key.name, key: key.value, createdAt: key.createdAt, stored: rotation.environmentVariable == nil))
+        KeyJSON(
+          id: key.id, name: key.name, key: key.value, createdAt: key.createdAt,
+          stored: rotation.environmentVariable == nil))
     } else {
       environment.output.product(key.value)
     }
     if let variable = rotation.environmentVariable {
       environment.output.warning(
-        "profile '\(rotation.profile)': the key came from \(variable); the new key was not stored and the old key \(rotation.oldKeyID) is deleted: update \(variable) with the new key now")
+        "profile '\(rotation.profile)': the key came from \(variable); the new key was not stored and the old key \(rotation.oldKeyID) is deleted: update \(variable) with the new key now"
+      )
     } else {
       environment.output.info(
-        "Rotated the API key of profile '\(rotation.profile)': new key \(key.id) stored, old key \(rotation.oldKeyID) deleted.")
+        "Rotated the API key of profile '\(rotation.profile)': new key \(key.id) stored, old key \(rotation.oldKeyID) deleted."
+      )
     }
     return 0
   }

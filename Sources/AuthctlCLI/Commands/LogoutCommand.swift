@@ -25,9 +25,12 @@ enum LogoutCommand {
   private static func report(_ outcome: LogoutOutcome, _ environment: CommandEnvironment) -> Int32 {
     let output = environment.output
     if let variable = outcome.environmentVariable {
-      output.warning("profile '\(outcome.profile)': the credential comes from \(variable); unset it to stop using it")
+      output.warning(
+        "profile '\(outcome.profile)': the credential comes from \(variable); unset it to stop using it")
     }
-    let local = outcome.removedSecrets ? "its secrets were removed from the keystore" : "the keystore held no secrets for it"
+    let local =
+      outcome.removedSecrets
+      ? "its secrets were removed from the keystore" : "the keystore held no secrets for it"
     if let failure = outcome.failure {
       var report = ErrorReport.make(failure, profile: outcome.profile)
       report.message += "; \(local) all the same"
@@ -37,11 +40,16 @@ enum LogoutCommand {
       return 5
     }
     if environment.globals.json {
-      output.json(["profile": outcome.profile, "provider_logout": outcome.endpoint ?? "none", "secrets_removed": "\(outcome.removedSecrets)"])
+      output.json([
+        "profile": outcome.profile, "provider_logout": outcome.endpoint ?? "none",
+        "secrets_removed": "\(outcome.removedSecrets)",
+      ])
     }
-    let remote = outcome.endpoint.map {
-      outcome.alreadyEnded ? "the session had already ended (\($0) rejected the token); " : "ended the session (\($0)); "
-    } ?? ""
+    let remote =
+      outcome.endpoint.map {
+        outcome.alreadyEnded
+          ? "the session had already ended (\($0) rejected the token); " : "ended the session (\($0)); "
+      } ?? ""
     output.info("Logged out of profile '\(outcome.profile)': \(remote)\(local).")
     return 0
   }

@@ -39,7 +39,8 @@ enum ProfilesCommand {
       return 0
     }
     guard !profiles.isEmpty else {
-      environment.output.info("No profiles yet. Create one with: authctl login --provider NAME (see 'authctl providers').")
+      environment.output.info(
+        "No profiles yet. Create one with: authctl login --provider NAME (see 'authctl providers').")
       return 0
     }
     var rows = [["", "NAME", "PROVIDER", "CREDENTIAL", "EXPIRES", "STORED IN"]]
@@ -59,7 +60,8 @@ enum ProfilesCommand {
     var settings: [(String, SettingJSON)] = []
     for field in ProfileField.allCases {
       guard let value = profile.value(field), let source = profile.source(field) else { continue }
-      settings.append((field.displayName, SettingJSON(value: field.isSecret ? "(set)" : value, source: source.description)))
+      settings.append(
+        (field.displayName, SettingJSON(value: field.isSecret ? "(set)" : value, source: source.description)))
     }
     if environment.globals.json {
       environment.output.json(["profile": SummaryJSON(summary)])
@@ -68,7 +70,10 @@ enum ProfilesCommand {
     }
     var rows: [[String]] = [
       ["profile:", profile.name + (summary.isDefault ? " (default)" : "")],
-      ["credential:", summary.credential + (summary.expiresAt.map { ", expires \(TimeText.timestamp($0))" } ?? "")],
+      [
+        "credential:",
+        summary.credential + (summary.expiresAt.map { ", expires \(TimeText.timestamp($0))" } ?? ""),
+      ],
     ]
     rows += settings.map { ["\($0.0):", $0.1.value, "from \($0.1.source)"] }
     environment.output.product(Table.render(rows))

@@ -22,7 +22,8 @@ enum ProvidersCommand {
     let rows = ProviderRegistry.all.map(\.descriptor).map { descriptor in
       ProviderJSON(
         name: descriptor.name, summary: descriptor.summary, flows: descriptor.flows.map(\.rawValue),
-        defaultBaseURL: descriptor.defaultBaseURL, refresh: refresh(descriptor.renewal), keys: descriptor.hasKeyAPI,
+        defaultBaseURL: descriptor.defaultBaseURL, refresh: refresh(descriptor.renewal),
+        keys: descriptor.hasKeyAPI,
         logout: descriptor.logoutEndpoint)
     }
     if environment.globals.json {
@@ -31,7 +32,9 @@ enum ProvidersCommand {
     }
     var table = [["PROVIDER", "FLOWS", "REFRESH", "KEYS", "DEFAULT BASE URL"]]
     for row in rows {
-      table.append([row.name, row.flows.joined(separator: ","), row.refresh, row.keys ? "yes" : "no", row.defaultBaseURL])
+      table.append([
+        row.name, row.flows.joined(separator: ","), row.refresh, row.keys ? "yes" : "no", row.defaultBaseURL,
+      ])
     }
     environment.output.product(Table.render(table))
     return 0

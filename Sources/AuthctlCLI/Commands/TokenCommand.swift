@@ -30,7 +30,8 @@ enum TokenCommand {
   static func header(_ environment: CommandEnvironment) throws -> Int32 {
     let obtained = try environment.credentials.obtain()
     warn(obtained, environment)
-    let headers = obtained.context.provider.headers(for: obtained.credential, profile: obtained.context.profile)
+    let headers = obtained.context.provider.headers(
+      for: obtained.credential, profile: obtained.context.profile)
     if environment.globals.json {
       environment.output.json(Dictionary(headers.map { ($0.name, $0.value) }) { first, _ in first })
     } else {
@@ -47,7 +48,8 @@ enum TokenCommand {
         TokenJSON(
           profile: obtained.context.name, provider: obtained.context.provider.descriptor.name,
           token: obtained.credential.secret, kind: ProfileKind.name(obtained.credential),
-          expiresAt: obtained.timing.expiresAt.map(TimeText.timestamp), expiresIn: obtained.timing.expiresAt.map { $0 - now }))
+          expiresAt: obtained.timing.expiresAt.map(TimeText.timestamp),
+          expiresIn: obtained.timing.expiresAt.map { $0 - now }))
     } else {
       environment.output.product(obtained.credential.secret)
     }
@@ -55,7 +57,9 @@ enum TokenCommand {
   }
 
   static func warn(_ obtained: Obtained, _ environment: CommandEnvironment) {
-    for warning in obtained.warnings { environment.output.warning("profile '\(obtained.context.name)': \(warning)") }
+    for warning in obtained.warnings {
+      environment.output.warning("profile '\(obtained.context.name)': \(warning)")
+    }
   }
 }
 

@@ -34,7 +34,8 @@ package struct ErrorReport: Equatable {
     case .unsafePermissions(let path, let detail, let fix):
       return ErrorReport(exitCode: 7, message: "keystore \(path) is not safe to use: \(detail)", hint: fix)
     case .wrongOwner(let path, let fix):
-      return ErrorReport(exitCode: 7, message: "\(path) is owned by another user; authctl will not use it", hint: fix)
+      return ErrorReport(
+        exitCode: 7, message: "\(path) is owned by another user; authctl will not use it", hint: fix)
     case .notRegularFile(let path, let detail):
       return ErrorReport(
         exitCode: 7, message: "keystore \(path) is not a regular file: \(detail)",
@@ -46,13 +47,17 @@ package struct ErrorReport: Equatable {
     case .unparsable(let path, let line, let column, let detail):
       return ErrorReport(
         exitCode: 7,
-        message: "keystore \(path) cannot be parsed at line \(line), column \(column): \(detail); it was left unchanged",
+        message:
+          "keystore \(path) cannot be parsed at line \(line), column \(column): \(detail); it was left unchanged",
         hint: "fix the JSON by hand, or move it aside (mv '\(path)' '\(path).broken') and log in again")
     case .unknownVersion(let path, let version):
       return ErrorReport(
         exitCode: 7,
-        message: "keystore \(path) has format version \(version), which this authctl does not know; it was left unchanged",
-        hint: "use the authctl that wrote it, or move it aside (mv '\(path)' '\(path).v\(version)') and log in again")
+        message:
+          "keystore \(path) has format version \(version), which this authctl does not know; it was left unchanged",
+        hint:
+          "use the authctl that wrote it, or move it aside (mv '\(path)' '\(path).v\(version)') and log in again"
+      )
     case .lockTimeout(let path, let pid, let waited):
       let holder = pid.map { "process \($0) has held it" } ?? "another process has held it"
       return ErrorReport(
@@ -82,7 +87,8 @@ package struct ErrorReport: Equatable {
         exitCode: 3,
         message: "profile '\(profile)': the token must be renewed with a password and none is available",
         hint:
-          "give it with --password-stdin or AUTHCTL_PASSWORD, or run 'authctl login -p \(profile) --remember-password'")
+          "give it with --password-stdin or AUTHCTL_PASSWORD, or run 'authctl login -p \(profile) --remember-password'"
+      )
     case .notRefreshable(let profile, let reason):
       return ErrorReport(exitCode: 8, message: "profile '\(profile)' cannot be refreshed: \(reason)")
     case .unknownProvider(let profile, let provider?):
@@ -112,7 +118,9 @@ package struct ErrorReport: Equatable {
         exitCode: 2, message: "the profile needs a \(what)", hint: "give it with \(option) or \(variable)")
     case .insecureSetting(let field, let url):
       return ErrorReport(
-        exitCode: 2, message: "\(field) '\(url)' is not allowed: only https:// URLs, or http:// to 127.0.0.1, ::1 or localhost",
+        exitCode: 2,
+        message:
+          "\(field) '\(url)' is not allowed: only https:// URLs, or http:// to 127.0.0.1, ::1 or localhost",
         hint: "use the https:// address of the API")
     }
   }

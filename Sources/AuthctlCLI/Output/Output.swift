@@ -36,7 +36,8 @@ package struct Output {
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       let body = ErrorJSON(
         error: .init(
-          exitCode: report.exitCode, message: report.message, hint: report.hint, providerCode: report.providerCode,
+          exitCode: report.exitCode, message: report.message, hint: report.hint,
+          providerCode: report.providerCode,
           profile: profile))
       let data = (try? encoder.encode(body)) ?? Data()
       context.stderr.write(String(decoding: data, as: UTF8.self) + "\n")

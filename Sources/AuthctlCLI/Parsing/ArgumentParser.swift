@@ -59,7 +59,9 @@ package enum ArgumentParser {
       if word.hasPrefix("-") && word != "-" {
         let name = word.hasPrefix("--") ? String(word.dropFirst(2).prefix { $0 != "=" }) : nil
         // A refused secret option is reported before anything else, wherever it stands.
-        if RefusedSecretOption.all.contains(where: { $0.long == name }) { _ = try lookUp(word, in: [], command: nil) }
+        if RefusedSecretOption.all.contains(where: { $0.long == name }) {
+          _ = try lookUp(word, in: [], command: nil)
+        }
         let short = shortCluster(word)?.last
         let spec = everyOption.first { $0.long == name || (short != nil && $0.short == short) }
         if let spec, spec.takesValue, !word.contains("="), shortCluster(word).map({ $0.count == 1 }) ?? true {

@@ -34,9 +34,11 @@ package struct CommandSpec: Sendable {
 /// The options every command accepts, before or after the command word.
 package enum GlobalOptions {
   package static let profile = OptionSpec(
-    "profile", short: "p", value: "NAME", help: "Profile to use (default: AUTHCTL_PROFILE, then the default profile).")
+    "profile", short: "p", value: "NAME",
+    help: "Profile to use (default: AUTHCTL_PROFILE, then the default profile).")
   package static let keystore = OptionSpec(
-    "keystore", value: "PATH", help: "Keystore file (default: AUTHCTL_KEYSTORE, then $XDG_CONFIG_HOME/authctl/keystore.json).")
+    "keystore", value: "PATH",
+    help: "Keystore file (default: AUTHCTL_KEYSTORE, then $XDG_CONFIG_HOME/authctl/keystore.json).")
   package static let json = OptionSpec("json", help: "Print the result, and errors, as JSON.")
   package static let quiet = OptionSpec(
     "quiet", short: "q", help: "No progress or informational messages on stderr.")

@@ -9,7 +9,10 @@ package struct KeystoreDocument: Codable, Sendable, Equatable {
   package var defaultProfile: String?
   package var profiles: [String: StoredProfile]
 
-  package init(version: Int = KeystoreDocument.currentVersion, defaultProfile: String? = nil, profiles: [String: StoredProfile] = [:]) {
+  package init(
+    version: Int = KeystoreDocument.currentVersion, defaultProfile: String? = nil,
+    profiles: [String: StoredProfile] = [:]
+  ) {
     self.version = version
     self.defaultProfile = defaultProfile
     self.profiles = profiles

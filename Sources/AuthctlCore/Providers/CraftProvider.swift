@@ -7,7 +7,8 @@ package struct CraftProvider: Provider {
   package let descriptor = ProviderDescriptor(
     name: "craft", summary: "Craft API: Bearer API keys (read-only or read-write)",
     flows: [.apiKey], defaultBaseURL: "https://api.craft.fast", renewal: .none,
-    hasKeyAPI: false, keysManagedAt: "Craft API keys are managed in your Craft account: Account Settings → API Keys",
+    hasKeyAPI: false,
+    keysManagedAt: "Craft API keys are managed in your Craft account: Account Settings → API Keys",
     logoutEndpoint: nil, loginLabel: "e-mail")
 
   /// seed 001: `{"success": true, "data": {"id", "email", "name"}}`.
@@ -26,12 +27,17 @@ package struct CraftProvider: Provider {
     [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
   }
 
-  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> ProviderVerdict {
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> ProviderVerdict
+  {
     let operation = "read /v1/me"
-    let response = try api.call(operation, "GET", "/v1/me", headers: headers(for: credential, profile: profile))
+    let response = try api.call(
+      operation, "GET", "/v1/me", headers: headers(for: credential, profile: profile))
     let me = try api.decode(MeResponse.self, from: response, operation)
     // Craft's API does not reveal a key's permission; the user states it at login with --scope.
-    let permission = profile.value(.scope).map { "\($0) (as given at login)" } ?? "unknown (not revealed by the API; set it with login --scope read-only|read-write)"
+    let permission =
+      profile.value(.scope).map { "\($0) (as given at login)" }
+      ?? "unknown (not revealed by the API; set it with login --scope read-only|read-write)"
     return ProviderVerdict(
       valid: me.success, source: "GET /v1/me",
       identity: Identity(subject: me.data.id, email: me.data.email, name: me.data.name),

@@ -44,20 +44,27 @@ package struct EmbermindProvider: Provider {
   }
 
   // seed 002: POST /api/v1/client/auth/login {loginOrEmail, password} → {xAccessToken}
-  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)
+    -> IssuedToken
+  {
     let operation = "sign in as \(login)"
     let response = try api.call(
       operation, "POST", "/api/v1/client/auth/login",
       json: LoginRequest(loginOrEmail: login, password: password), secrets: [password])
     let answer = try api.decode(LoginResponse.self, from: response, operation)
-    guard !answer.xAccessToken.isEmpty else { throw api.failure(operation, .malformedAnswer("the answer's xAccessToken is empty")) }
+    guard !answer.xAccessToken.isEmpty else {
+      throw api.failure(operation, .malformedAnswer("the answer's xAccessToken is empty"))
+    }
     let claims = JWTClaims.decode(answer.xAccessToken)
     return IssuedToken(
-      accessToken: answer.xAccessToken, expiresAt: claims?.exp.map { Int64($0) }, issuedAt: claims?.iat.map { Int64($0) })
+      accessToken: answer.xAccessToken, expiresAt: claims?.exp.map { Int64($0) },
+      issuedAt: claims?.iat.map { Int64($0) })
   }
 
   // seed 002: check-api-key / check-token give the verdict, profile/me the identity.
-  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> ProviderVerdict {
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> ProviderVerdict
+  {
     let headers = headers(for: credential, profile: profile)
     let (path, what) =
       switch credential {
@@ -70,22 +77,29 @@ package struct EmbermindProvider: Provider {
       return ProviderVerdict(valid: false, source: "POST \(path)")
     }
     let me = try api.decode(
-      ProfileMe.self, from: try api.call("read the profile", "GET", "/api/v1/client/profile/me", headers: headers),
+      ProfileMe.self,
+      from: try api.call("read the profile", "GET", "/api/v1/client/profile/me", headers: headers),
       "read the profile")
     return ProviderVerdict(
       valid: true, source: "POST \(path)",
-      identity: Identity(subject: me.id, email: me.email, login: me.login, company: me.companyId ?? check.companyId))
+      identity: Identity(
+        subject: me.id, email: me.email, login: me.login, company: me.companyId ?? check.companyId))
   }
 
   // seed 002: logout invalidates an access token; an API key has no session to end.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool {
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> Bool
+  {
     guard case .accessToken = credential else { return false }
-    _ = try api.call("log out", "POST", "/api/v1/client/auth/logout", headers: headers(for: credential, profile: profile))
+    _ = try api.call(
+      "log out", "POST", "/api/v1/client/auth/logout", headers: headers(for: credential, profile: profile))
     return true
   }
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {
-    guard let answer = try? JSONDecoder().decode(ErrorResponse.self, from: Data(body)) else { return ProviderErrorDetail() }
+    guard let answer = try? JSONDecoder().decode(ErrorResponse.self, from: Data(body)) else {
+      return ProviderErrorDetail()
+    }
     return ProviderErrorDetail(code: answer.error, message: answer.message)
   }
 

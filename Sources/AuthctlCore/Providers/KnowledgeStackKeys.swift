@@ -36,24 +36,32 @@ struct KnowledgeStackKeys: KeyAPI {
   // The seed shows no list answer: accept a bare array or one under items/data/api_keys/keys.
   func list(credential: Credential, api: ProviderAPI) throws(ProviderFailure) -> [KeySummary] {
     let operation = "list the API keys"
-    let response = try api.call(operation, "GET", "/v1/api-keys", headers: provider.headers(for: credential, profile: nil))
+    let response = try api.call(
+      operation, "GET", "/v1/api-keys", headers: provider.headers(for: credential, profile: nil))
     let json = JSONValue.parse(response.body)
-    let items = json?.array ?? ["items", "data", "api_keys", "keys"].lazy.compactMap { json?[$0]?.array }.first
+    let items =
+      json?.array ?? ["items", "data", "api_keys", "keys"].lazy.compactMap { json?[$0]?.array }.first
     guard let items else {
       throw api.failure(operation, .malformedAnswer("the answer is not a list of keys"))
     }
     return try items.map { item throws(ProviderFailure) in
-      guard let id = item["id"]?.text else { throw api.failure(operation, .malformedAnswer("a listed key has no id")) }
-      let visible = ["prefix", "key_prefix", "masked_key", "key_preview", "key"].lazy.compactMap { item[$0]?.text }.first
+      guard let id = item["id"]?.text else {
+        throw api.failure(operation, .malformedAnswer("a listed key has no id"))
+      }
+      let visible = ["prefix", "key_prefix", "masked_key", "key_preview", "key"].lazy.compactMap {
+        item[$0]?.text
+      }.first
       return KeySummary(
-        id: id, name: item["name"]?.text, maskedValue: visible.map(KeyMask.mask), createdAt: item["created_at"]?.text)
+        id: id, name: item["name"]?.text, maskedValue: visible.map(KeyMask.mask),
+        createdAt: item["created_at"]?.text)
     }
   }
 
   func delete(id: String, credential: Credential, api: ProviderAPI) throws(ProviderFailure) {
     let escaped = PercentEncoding.pathSegment(id)
     _ = try api.call(
-      "delete the API key \(id)", "DELETE", "/v1/api-keys/\(escaped)", headers: provider.headers(for: credential, profile: nil))
+      "delete the API key \(id)", "DELETE", "/v1/api-keys/\(escaped)",
+      headers: provider.headers(for: credential, profile: nil))
   }
 }
 

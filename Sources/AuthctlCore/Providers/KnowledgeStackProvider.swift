@@ -32,7 +32,9 @@ package struct KnowledgeStackProvider: Provider {
     [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
   }
 
-  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)
+    -> IssuedToken
+  {
     let operation = "sign in as \(login)"
     let response = try api.call(
       operation, "POST", "/v1/auth/pw/signin", json: SignInRequest(email: login, password: password),
@@ -44,15 +46,19 @@ package struct KnowledgeStackProvider: Provider {
   package func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
     let operation = "renew the user access token"
     let response = try api.call(
-      operation, "POST", "/v1/auth/uat", headers: [HTTPHeader("Authorization", "Bearer \(token)")], secrets: [token])
+      operation, "POST", "/v1/auth/uat", headers: [HTTPHeader("Authorization", "Bearer \(token)")],
+      secrets: [token])
     return try issued(from: response, api: api, operation)
   }
 
-  private func issued(from response: HTTPResponse, api: ProviderAPI, _ operation: String) throws(ProviderFailure)
+  private func issued(from response: HTTPResponse, api: ProviderAPI, _ operation: String)
+    throws(ProviderFailure)
     -> IssuedToken
   {
     let answer = try api.decode(UserAccessToken.self, from: response, operation)
-    guard !answer.accessToken.isEmpty else { throw api.failure(operation, .malformedAnswer("the answer's access_token is empty")) }
+    guard !answer.accessToken.isEmpty else {
+      throw api.failure(operation, .malformedAnswer("the answer's access_token is empty"))
+    }
     let claims = JWTClaims.decode(answer.accessToken)
     let now = Int64(api.client.clock.now())
     let expiresAt = answer.expiresIn.map { now + Int64($0) } ?? claims?.exp.map { Int64($0) }
@@ -61,11 +67,18 @@ package struct KnowledgeStackProvider: Provider {
   }
 
   // seed 003: GET /v1/users/me answers for a valid token or key.
-  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> ProviderVerdict {
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> ProviderVerdict
+  {
     let operation = "read /v1/users/me"
-    let response = try api.call(operation, "GET", "/v1/users/me", headers: headers(for: credential, profile: profile))
+    let response = try api.call(
+      operation, "GET", "/v1/users/me", headers: headers(for: credential, profile: profile))
     guard let me = JSONValue.parse(response.body), case .object = me else {
-      throw api.failure(operation, .malformedAnswer(AnswerDescription.describe(response, error: DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")))))
+      throw api.failure(
+        operation,
+        .malformedAnswer(
+          AnswerDescription.describe(
+            response, error: DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")))))
     }
     let claims = JWTClaims.decode(credential.secret)
     let identity = Identity(
@@ -73,14 +86,18 @@ package struct KnowledgeStackProvider: Provider {
       name: me["name"]?.text ?? me["full_name"]?.text, company: me["tenant_id"]?.text)
     let roles = me["roles"]?.strings ?? me["permissions"]?.strings ?? []
     return ProviderVerdict(
-      valid: true, source: "GET /v1/users/me", identity: identity, organization: me["tenant_id"]?.text ?? me["tenant"]?["name"]?.text,
+      valid: true, source: "GET /v1/users/me", identity: identity,
+      organization: me["tenant_id"]?.text ?? me["tenant"]?["name"]?.text,
       permissions: roles)
   }
 
   // seed 003: sign-out invalidates the current token; an API key is deleted with `keys delete` instead.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool {
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> Bool
+  {
     guard case .accessToken = credential else { return false }
-    _ = try api.call("sign out", "POST", "/v1/auth/signout", headers: headers(for: credential, profile: profile))
+    _ = try api.call(
+      "sign out", "POST", "/v1/auth/signout", headers: headers(for: credential, profile: profile))
     return true
   }
 

@@ -25,7 +25,9 @@ package struct MetakraftwerkProvider: Provider {
     [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
   }
 
-  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)
+    -> IssuedToken
+  {
     let operation = "sign in as \(login)"
     let response = try api.call(
       operation, "POST", "/authentication", json: AuthenticationRequest(email: login, password: password),
@@ -36,14 +38,18 @@ package struct MetakraftwerkProvider: Provider {
       throw api.failure(operation, .malformedAnswer("the answer's accessToken is not a JWT"))
     }
     return IssuedToken(
-      accessToken: answer.accessToken, expiresAt: claims.exp.map { Int64($0) }, issuedAt: claims.iat.map { Int64($0) })
+      accessToken: answer.accessToken, expiresAt: claims.exp.map { Int64($0) },
+      issuedAt: claims.iat.map { Int64($0) })
   }
 
   // The seed names no "who am I" endpoint; `GET /api/v1/projects` (its example) proves the token and lists the
   // per-project permissions when the answer carries them.
-  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> ProviderVerdict {
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> ProviderVerdict
+  {
     let operation = "list projects"
-    let response = try api.call(operation, "GET", "/api/v1/projects", headers: headers(for: credential, profile: profile))
+    let response = try api.call(
+      operation, "GET", "/api/v1/projects", headers: headers(for: credential, profile: profile))
     let json = JSONValue.parse(response.body)
     guard let projects = json?.array ?? json?["data"]?.array else {
       throw api.failure(operation, .malformedAnswer("the answer is not a list of projects"))
@@ -51,7 +57,8 @@ package struct MetakraftwerkProvider: Provider {
     let permissions = projects.map { project in
       let name = project["name"]?.text ?? project["id"]?.text ?? "?"
       let granted = project["permissions"]?.strings
-      return granted.map { "\(name): \($0.isEmpty ? "none" : $0.joined(separator: ", "))" } ?? "\(name): unknown"
+      return granted.map { "\(name): \($0.isEmpty ? "none" : $0.joined(separator: ", "))" }
+        ?? "\(name): unknown"
     }
     let claims = JWTClaims.decode(credential.secret)
     return ProviderVerdict(

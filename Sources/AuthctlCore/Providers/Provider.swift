@@ -54,7 +54,10 @@ package struct ProviderVerdict: Sendable, Equatable {
   /// Extra lines the provider adds (key permission, company), already free of secrets.
   package var details: [(String, String)]
 
-  package init(valid: Bool, source: String, identity: Identity = Identity(), organization: String? = nil, permissions: [String] = [], details: [(String, String)] = []) {
+  package init(
+    valid: Bool, source: String, identity: Identity = Identity(), organization: String? = nil,
+    permissions: [String] = [], details: [(String, String)] = []
+  ) {
     self.valid = valid
     self.source = source
     self.identity = identity
@@ -78,7 +81,10 @@ package struct Identity: Sendable, Equatable {
   package var name: String?
   package var company: String?
 
-  package init(subject: String? = nil, email: String? = nil, login: String? = nil, name: String? = nil, company: String? = nil) {
+  package init(
+    subject: String? = nil, email: String? = nil, login: String? = nil, name: String? = nil,
+    company: String? = nil
+  ) {
     self.subject = subject
     self.email = email
     self.login = login
@@ -113,7 +119,8 @@ package protocol Provider: Sendable {
   func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
     -> ProviderVerdict
   /// Ends the session at the provider; returns false when it has no such endpoint for this credential.
-  func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool
+  func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
+    -> Bool
   /// The provider's key API, or nil when keys are managed elsewhere.
   var keys: (any KeyAPI)? { get }
   /// Turns an error answer into the provider's code and message, if its envelope is recognized.
@@ -129,11 +136,15 @@ extension Provider {
     throw api.failure("renew the token", .unsupported("\(descriptor.name) has no token renewal endpoint"))
   }
 
-  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
+  package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)
+    -> IssuedToken
+  {
     throw api.failure("sign in", .unsupported("\(descriptor.name) has no password sign-in"))
   }
 
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure) -> Bool {
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure) -> Bool
+  {
     false
   }
 

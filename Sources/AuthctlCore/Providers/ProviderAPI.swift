@@ -29,7 +29,8 @@ package struct ProviderAPI {
     var allHeaders = [HTTPHeader("Accept", "application/json")]
     if body != nil { allHeaders.append(HTTPHeader("Content-Type", "application/json")) }
     allHeaders += headers
-    let request = HTTPRequest(method: method, url: baseURL + path, headers: allHeaders, body: body, secrets: secrets)
+    let request = HTTPRequest(
+      method: method, url: baseURL + path, headers: allHeaders, body: body, secrets: secrets)
     let response: HTTPResponse
     do {
       response = try client.send(request)
@@ -38,7 +39,8 @@ package struct ProviderAPI {
       case .rateLimited(_, _, let answer):
         throw failure(operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)))
       case .serverError(_, let status, _, let answer):
-        throw failure(operation, .unavailable(status: status, provider.errorDetail(status: status, body: answer.body)))
+        throw failure(
+          operation, .unavailable(status: status, provider.errorDetail(status: status, body: answer.body)))
       default:
         throw failure(operation, .http(error))
       }
@@ -65,7 +67,9 @@ package struct ProviderAPI {
   }
 
   /// Decodes a JSON answer; anything else (HTML, wrong types, missing fields) is a malformed answer (exit 5).
-  package func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, _ operation: String) throws(ProviderFailure) -> T {
+  package func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, _ operation: String)
+    throws(ProviderFailure) -> T
+  {
     do {
       return try JSONDecoder().decode(T.self, from: Data(response.body))
     } catch {
@@ -79,7 +83,9 @@ package enum AnswerDescription {
   package static func describe(_ response: HTTPResponse, error: any Error) -> String {
     let type = response.header("content-type") ?? "no content type"
     if response.body.isEmpty { return "the answer (HTTP \(response.status)) had an empty body" }
-    if !type.lowercased().contains("json") && response.body.first != UInt8(ascii: "{") && response.body.first != UInt8(ascii: "[") {
+    if !type.lowercased().contains("json") && response.body.first != UInt8(ascii: "{")
+      && response.body.first != UInt8(ascii: "[")
+    {
       return "the answer (HTTP \(response.status)) was not JSON (\(type))"
     }
     switch error {

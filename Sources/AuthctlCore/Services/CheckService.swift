@@ -34,7 +34,9 @@ package struct CheckService {
     if offline {
       let document = try workspace.keystore.read()
       let context = try ProfileContext.load(workspace, option: credentials.profileOption, document: document)
-      guard let credential = context.credential else { throw CredentialError.notLoggedIn(profile: context.name) }
+      guard let credential = context.credential else {
+        throw CredentialError.notLoggedIn(profile: context.name)
+      }
       obtained = Obtained(context: context, credential: credential, timing: context.timing)
     } else {
       obtained = try credentials.obtain()
@@ -97,7 +99,8 @@ package struct CheckService {
     }
     let password =
       context.profile.isFromEnvironment(.password)
-      ? "password from the environment" : context.profile.value(.password) != nil ? "remembered password" : nil
+      ? "password from the environment"
+      : context.profile.value(.password) != nil ? "remembered password" : nil
     switch context.provider.descriptor.renewal {
     case .renewalEndpointThenPassword:
       return "possible (POST /v1/auth/uat\(password.map { ", then sign-in with the \($0)" } ?? ""))"

@@ -63,7 +63,9 @@ package struct CredentialService {
     }
   }
 
-  private func environmentToken(_ token: String, context: ProfileContext, variable: String, forced: Bool) throws -> Obtained {
+  private func environmentToken(_ token: String, context: ProfileContext, variable: String, forced: Bool)
+    throws -> Obtained
+  {
     if forced {
       throw CredentialError.notRefreshable(profile: context.name, reason: "its token comes from \(variable)")
     }
@@ -72,14 +74,16 @@ package struct CredentialService {
     }
     return Obtained(
       context: context, credential: .accessToken(token), timing: context.timing,
-      warnings: ["the token in \(variable) is due for refresh but comes from the environment; using it as is"])
+      warnings: ["the token in \(variable) is due for refresh but comes from the environment; using it as is"]
+    )
   }
 
   /// Renews under the keystore lock; another process's fresh token is used instead of renewing twice.
   func renew(_ context: ProfileContext, forced: Bool, rejected: Credential? = nil) throws -> Obtained {
     let renewal = context.provider.descriptor.renewal
     guard renewal != .none else {
-      throw CredentialError.notRefreshable(profile: context.name, reason: "\(context.provider.descriptor.name) API keys do not expire")
+      throw CredentialError.notRefreshable(
+        profile: context.name, reason: "\(context.provider.descriptor.name) API keys do not expire")
     }
     // Never prompt while holding the lock: ask first when a password login is the only way.
     let password = try renewalPassword(context, mayPrompt: renewal == .passwordLogin)
@@ -91,7 +95,8 @@ package struct CredentialService {
     }
     return try workspace.keystore.update { stored in
       let fresh = try ProfileContext.from(workspace.resolver.resolve(name: context.name, document: stored))
-      if let current = fresh.credential, case .accessToken = current, current != rejected, rejected != nil || !forced,
+      if let current = fresh.credential, case .accessToken = current, current != rejected,
+        rejected != nil || !forced,
         !fresh.timing.isDue(now: workspace.clock.now())
       {
         return Obtained(context: fresh, credential: current, timing: fresh.timing)
@@ -103,29 +108,38 @@ package struct CredentialService {
   }
 
   /// Asks the provider; `renewed` is false when a still-valid token is kept because the provider was unreachable.
-  private func renewNow(_ context: ProfileContext, password: String?) throws -> (obtained: Obtained, renewed: Bool) {
+  private func renewNow(_ context: ProfileContext, password: String?) throws -> (
+    obtained: Obtained, renewed: Bool
+  ) {
     let api = workspace.api(for: context.provider, profile: context.profile)
     do {
       let issued = try TokenRenewal(context: context, api: api, password: password).run()
-      let timing = TokenTiming(expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
+      let timing = TokenTiming(
+        expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
       return (Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), true)
     } catch let failure as ProviderFailure
       where failure.isUnreachable && !context.timing.isExpired(now: workspace.clock.now())
     {
       // SPEC §3: a still-valid token is printed when the provider cannot be reached, with a warning.
       guard let credential = context.credential else { throw failure }
-      let warning = "could not refresh the token (\(failure.operation) at \(failure.host) failed); using the current one, still valid"
-      return (Obtained(context: context, credential: credential, timing: context.timing, warnings: [warning]), false)
+      let warning =
+        "could not refresh the token (\(failure.operation) at \(failure.host) failed); using the current one, still valid"
+      return (
+        Obtained(context: context, credential: credential, timing: context.timing, warnings: [warning]), false
+      )
     }
   }
 
   /// SPEC §3: a password from the environment, `--password-stdin`, the keystore (remembered), then a prompt.
   func renewalPassword(_ context: ProfileContext, mayPrompt: Bool) throws -> String? {
-    if context.profile.isFromEnvironment(.password), let password = context.profile.value(.password) { return password }
+    if context.profile.isFromEnvironment(.password), let password = context.profile.value(.password) {
+      return password
+    }
     if let given = workspace.password.given { return given }
     if let remembered = context.availablePassword { return remembered }
-    guard mayPrompt, let prompt = workspace.password.prompt, context.profile.value(.login) != nil else { return nil }
+    guard mayPrompt, let prompt = workspace.password.prompt, context.profile.value(.login) != nil else {
+      return nil
+    }
     return try prompt()
   }
 }
-

@@ -58,7 +58,9 @@ package struct KeyService {
   package func create(name: String, store: Bool) throws -> (String, CreatedKey, KeyError?) {
     let obtained = try credentials.obtain()
     let (keys, api) = try keyAPI(obtained)
-    let (key, _) = try credentials.withRetry(obtained) { try keys.create(name: name, credential: $0, api: api) }
+    let (key, _) = try credentials.withRetry(obtained) {
+      try keys.create(name: name, credential: $0, api: api)
+    }
     let profile = obtained.context.name
     guard store else { return (profile, key, nil) }
     do {
@@ -75,7 +77,8 @@ package struct KeyService {
     let context = obtained.context
     guard case .apiKey(let oldKey) = obtained.credential else {
       throw CredentialError.conflictingInput(
-        "profile '\(context.name)' holds no API key to rotate; create one with 'authctl keys create --store -p \(context.name)'")
+        "profile '\(context.name)' holds no API key to rotate; create one with 'authctl keys create --store -p \(context.name)'"
+      )
     }
     let (keys, api) = try keyAPI(obtained)
     let listed = try keys.list(credential: obtained.credential, api: api)
@@ -87,11 +90,14 @@ package struct KeyService {
     do throws(ProviderFailure) {
       let verdict = try context.provider.verify(.apiKey(newKey.value), profile: context.profile, api: api)
       guard verdict.valid else {
-        throw api.failure("verify the new key", .rejected(ProviderErrorDetail(message: "the provider says the key is not valid")))
+        throw api.failure(
+          "verify the new key",
+          .rejected(ProviderErrorDetail(message: "the provider says the key is not valid")))
       }
     } catch let failure {
       let deleted = (try? keys.delete(id: newKey.id, credential: obtained.credential, api: api)) != nil
-      throw KeyError.newKeyRejected(profile: context.name, newKeyID: newKey.id, deleted: deleted, failure: failure)
+      throw KeyError.newKeyRejected(
+        profile: context.name, newKeyID: newKey.id, deleted: deleted, failure: failure)
     }
     if context.credentialVariable == nil {
       try storeKey(newKey, previousID: old.id, context: context)
@@ -102,19 +108,25 @@ package struct KeyService {
       throw KeyError.oldKeyNotDeleted(profile: context.name, oldKeyID: old.id, failure: failure)
     }
     if context.credentialVariable == nil { try forgetDeleted(id: old.id, profile: context.name) }
-    return Rotation(profile: context.name, newKey: newKey, oldKeyID: old.id, environmentVariable: context.credentialVariable)
+    return Rotation(
+      profile: context.name, newKey: newKey, oldKeyID: old.id, environmentVariable: context.credentialVariable
+    )
   }
 
   /// The listed key whose visible prefix matches the key in use, when exactly one does.
   private func uniqueMatch(_ listed: [KeySummary], key: String) -> KeySummary? {
-    let matches = listed.filter { summary in summary.maskedValue.map { KeyMask.matches($0, key: key) } ?? false }
+    let matches = listed.filter { summary in
+      summary.maskedValue.map { KeyMask.matches($0, key: key) } ?? false
+    }
     return matches.count == 1 ? matches[0] : nil
   }
 
   /// A stored key becomes the profile's credential, replacing any token (SPEC §3 "keys").
   private func storeKey(_ key: CreatedKey, previousID: String?, context: ProfileContext) throws {
     try credentials.workspace.keystore.update { document in
-      var record = document.profiles[context.name] ?? ProfileRecord.newRecord(for: context.profile, provider: context.provider)
+      var record =
+        document.profiles[context.name]
+        ?? ProfileRecord.newRecord(for: context.profile, provider: context.provider)
       var stored = StoredCredentials()
       stored.apiKey = key.value
       stored.apiKeyID = key.id

@@ -15,7 +15,8 @@ package struct LoginRequest {
   package var prompt: ((String) throws -> String?)?
 
   package init(
-    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?, rememberPassword: Bool,
+    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?,
+    rememberPassword: Bool,
     prompt: ((String) throws -> String?)?
   ) {
     self.profileOption = profileOption
@@ -62,12 +63,16 @@ package struct LoginService {
       let (key, fromEnvironment) = try apiKey(request, profile: profile)
       let verdict = try context.provider.verify(.apiKey(key), profile: profile, api: api)
       guard verdict.valid else {
-        throw api.failure("verify the API key", .rejected(ProviderErrorDetail(message: "the provider says the key is not valid")))
+        throw api.failure(
+          "verify the API key",
+          .rejected(ProviderErrorDetail(message: "the provider says the key is not valid")))
       }
       let stored = try save(profile, context: context, flow: flow) { credentials in
         if !fromEnvironment { credentials.apiKey = key }
       }
-      if fromEnvironment { notes.append("the API key stays in the environment; it was not written to the keystore") }
+      if fromEnvironment {
+        notes.append("the API key stays in the environment; it was not written to the keystore")
+      }
       return LoginOutcome(
         profile: name, provider: context.provider.descriptor.name, flow: flow, credential: .apiKey(key),
         timing: TokenTiming(nil), identity: verdict.identity, stored: stored, notes: notes)
@@ -75,21 +80,25 @@ package struct LoginService {
       let login = try loginName(request, context: context)
       let (password, fromEnvironment) = try password(request, profile: profile, login: login)
       let issued = try context.provider.signIn(login: login, password: password, api: api)
-      let timing = TokenTiming(expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
+      let timing = TokenTiming(
+        expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
       if request.rememberPassword && fromEnvironment {
         notes.append("--remember-password ignored: a password from the environment is never written to disk")
       }
       // SPEC §5: a token obtained with an environment password is cached unless AUTHCTL_NO_CACHE=1.
       let caches = !fromEnvironment || workspace.cachesTokens
       if !caches { notes.append("AUTHCTL_NO_CACHE=1: the token was not written to the keystore") }
-      let stored = try caches && save(profile, context: context, flow: flow) { credentials in
-        credentials.accessToken = issued.accessToken
-        credentials.expiresAt = timing.expiresAt
-        credentials.issuedAt = timing.issuedAt
-        if request.rememberPassword && !fromEnvironment { credentials.password = password }
-      }
+      let stored =
+        try caches
+        && save(profile, context: context, flow: flow) { credentials in
+          credentials.accessToken = issued.accessToken
+          credentials.expiresAt = timing.expiresAt
+          credentials.issuedAt = timing.issuedAt
+          if request.rememberPassword && !fromEnvironment { credentials.password = password }
+        }
       return LoginOutcome(
-        profile: name, provider: context.provider.descriptor.name, flow: flow, credential: .accessToken(issued.accessToken),
+        profile: name, provider: context.provider.descriptor.name, flow: flow,
+        credential: .accessToken(issued.accessToken),
         timing: timing, identity: Identity(login: login), stored: stored, notes: notes)
     }
   }
@@ -103,12 +112,14 @@ package struct LoginService {
       case .apiKey?: .apiKey
       case nil: nil
       }
-    let named = request.options[.flow] ?? implied?.rawValue ?? context.profile.value(.flow)
+    let named =
+      request.options[.flow] ?? implied?.rawValue ?? context.profile.value(.flow)
       ?? (context.profile.isFromEnvironment(.apiKey) ? Flow.apiKey.rawValue : nil)
       ?? (context.profile.isFromEnvironment(.password) ? Flow.password.rawValue : nil)
     guard let named else { return descriptor.flows[0] }
     guard let flow = Flow(rawValue: named), descriptor.flows.contains(flow) else {
-      throw CredentialError.unsupportedFlow(provider: descriptor.name, flow: named, offered: descriptor.flows.map(\.rawValue))
+      throw CredentialError.unsupportedFlow(
+        provider: descriptor.name, flow: named, offered: descriptor.flows.map(\.rawValue))
     }
     if let implied, implied != flow {
       throw CredentialError.conflictingInput(
@@ -129,7 +140,8 @@ package struct LoginService {
     if case .apiKey(let key)? = request.stdinSecret { return (key, false) }
     if let key = profile.value(.apiKey), profile.isFromEnvironment(.apiKey) { return (key, true) }
     if let prompt = request.prompt, let key = try prompt("API key: "), !key.isEmpty { return (key, false) }
-    throw CredentialError.secretUnavailable(what: "an API key", option: "--api-key-stdin", variable: "AUTHCTL_API_KEY")
+    throw CredentialError.secretUnavailable(
+      what: "an API key", option: "--api-key-stdin", variable: "AUTHCTL_API_KEY")
   }
 
   private func loginName(_ request: LoginRequest, context: ProfileContext) throws -> String {
@@ -138,13 +150,18 @@ package struct LoginService {
       what: context.provider.descriptor.loginLabel, option: "--login", variable: "AUTHCTL_LOGIN")
   }
 
-  private func password(_ request: LoginRequest, profile: ResolvedProfile, login: String) throws -> (String, Bool) {
+  private func password(_ request: LoginRequest, profile: ResolvedProfile, login: String) throws -> (
+    String, Bool
+  ) {
     if case .password(let password)? = request.stdinSecret { return (password, false) }
-    if let password = profile.value(.password), profile.isFromEnvironment(.password) { return (password, true) }
+    if let password = profile.value(.password), profile.isFromEnvironment(.password) {
+      return (password, true)
+    }
     if let prompt = request.prompt, let password = try prompt("Password for \(login): "), !password.isEmpty {
       return (password, false)
     }
-    throw CredentialError.secretUnavailable(what: "a password", option: "--password-stdin", variable: "AUTHCTL_PASSWORD")
+    throw CredentialError.secretUnavailable(
+      what: "a password", option: "--password-stdin", variable: "AUTHCTL_PASSWORD")
   }
 
   /// Writes the profile's settings and fresh credentials; a new login replaces the old credentials.

@@ -9,7 +9,7 @@ package struct ProfileContext {
 
   package var name: String { profile.name }
 
-  /// Loads the selected profile; `requireExisting` makes an unknown profile an error (exit 3).
+  /// Loads the selected profile; one that exists neither in the keystore nor the environment is an error (exit 3).
   package static func load(
     _ workspace: Workspace, option: String?, document: KeystoreDocument?
   ) throws -> ProfileContext {
@@ -25,14 +25,16 @@ package struct ProfileContext {
     guard let providerName = profile.provider, let provider = ProviderRegistry.named(providerName) else {
       throw CredentialError.unknownProvider(profile: profile.name, provider: profile.provider)
     }
-    var context = ProfileContext(profile: profile, provider: provider, credential: nil, timing: TokenTiming(nil))
+    var context = ProfileContext(
+      profile: profile, provider: provider, credential: nil, timing: TokenTiming(nil))
     if let key = profile.value(.apiKey), profile.isFromEnvironment(.apiKey) {
       context.credential = .apiKey(key)
       context.credentialVariable = variable(profile, .apiKey)
     } else if let token = profile.value(.accessToken), profile.isFromEnvironment(.accessToken) {
       context.credential = .accessToken(token)
       let claims = JWTClaims.decode(token)
-      context.timing = TokenTiming(expiresAt: claims?.exp.map { Int64($0) }, issuedAt: claims?.iat.map { Int64($0) })
+      context.timing = TokenTiming(
+        expiresAt: claims?.exp.map { Int64($0) }, issuedAt: claims?.iat.map { Int64($0) })
       context.credentialVariable = variable(profile, .accessToken)
     } else if let stored = profile.stored?.credentials, context.storedCredentialsApply {
       if let token = stored.accessToken {

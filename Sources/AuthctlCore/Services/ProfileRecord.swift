@@ -12,8 +12,10 @@ package enum ProfileRecord {
   /// Stores a renewed access token; the rest of the profile's credentials stay as they were.
   static func storeToken(_ obtained: Obtained, in document: inout KeystoreDocument) {
     let context = obtained.context
-    var record = document.profiles[context.name] ?? newRecord(for: context.profile, provider: context.provider)
-    var credentials = context.storedCredentialsApply ? (record.credentials ?? StoredCredentials()) : StoredCredentials()
+    var record =
+      document.profiles[context.name] ?? newRecord(for: context.profile, provider: context.provider)
+    var credentials =
+      context.storedCredentialsApply ? (record.credentials ?? StoredCredentials()) : StoredCredentials()
     credentials.accessToken = obtained.credential.secret
     credentials.expiresAt = obtained.timing.expiresAt
     credentials.issuedAt = obtained.timing.issuedAt

@@ -29,10 +29,13 @@ package struct ProfileService {
     return names.sorted().map { name in
       let profile = resolver.resolve(name: name, document: document, isSelected: name == selected)
       let context = try? ProfileContext.from(profile)
-      let location = [profile.stored != nil ? "keystore" : nil, profile.existsInEnvironment ? "environment" : nil]
-        .compactMap { $0 }.joined(separator: "+")
+      let location = [
+        profile.stored != nil ? "keystore" : nil, profile.existsInEnvironment ? "environment" : nil,
+      ]
+      .compactMap { $0 }.joined(separator: "+")
       return ProfileSummary(
-        name: name, provider: profile.provider, isDefault: document?.defaultProfile == name, location: location,
+        name: name, provider: profile.provider, isDefault: document?.defaultProfile == name,
+        location: location,
         credential: Self.kind(context?.credential), expiresAt: context?.timing.expiresAt)
     }
   }
@@ -42,9 +45,13 @@ package struct ProfileService {
     let document = try workspace.keystore.read()
     let context = try ProfileContext.load(workspace, option: name, document: document)
     let summary = try list().first { $0.name == context.name }
-    return (context.profile, summary ?? ProfileSummary(
-      name: context.name, provider: context.profile.provider, isDefault: false, location: "environment",
-      credential: Self.kind(context.credential), expiresAt: context.timing.expiresAt))
+    return (
+      context.profile,
+      summary
+        ?? ProfileSummary(
+          name: context.name, provider: context.profile.provider, isDefault: false, location: "environment",
+          credential: Self.kind(context.credential), expiresAt: context.timing.expiresAt)
+    )
   }
 
   package func use(name: String) throws {

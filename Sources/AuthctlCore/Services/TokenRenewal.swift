@@ -7,7 +7,8 @@ struct TokenRenewal {
   func run() throws -> IssuedToken {
     switch context.provider.descriptor.renewal {
     case .none:
-      throw CredentialError.notRefreshable(profile: context.name, reason: "the provider issues no renewable tokens")
+      throw CredentialError.notRefreshable(
+        profile: context.name, reason: "the provider issues no renewable tokens")
     case .passwordLogin:
       return try signIn()
     case .renewalEndpointThenPassword:

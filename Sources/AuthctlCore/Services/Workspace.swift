@@ -9,7 +9,8 @@ package struct Workspace {
   package var password: PasswordInput
 
   package init(
-    environment: [String: String], clock: Clock, keystore: KeystoreFile, http: HTTPClient, password: PasswordInput
+    environment: [String: String], clock: Clock, keystore: KeystoreFile, http: HTTPClient,
+    password: PasswordInput
   ) {
     self.environment = environment
     self.clock = clock
@@ -24,7 +25,9 @@ package struct Workspace {
   package var cachesTokens: Bool { environment["AUTHCTL_NO_CACHE"] != "1" }
 
   package func api(for provider: any Provider, profile: ResolvedProfile) -> ProviderAPI {
-    ProviderAPI(provider: provider, baseURL: profile.value(.baseURL) ?? provider.descriptor.defaultBaseURL, client: http)
+    ProviderAPI(
+      provider: provider, baseURL: profile.value(.baseURL) ?? provider.descriptor.defaultBaseURL, client: http
+    )
   }
 }
 
