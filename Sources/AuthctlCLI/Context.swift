@@ -13,13 +13,17 @@ package struct Context: Sendable {
   package var environment: [String: String]
   package var clock: Clock
   package var transport: any HTTPTransport
+  /// Opens a URL in the system browser (never with `AUTHCTL_*` variables in its environment).
+  package var openBrowser: @Sendable (String) -> Void
   package var version: String
 
   package init(
     stdout: any TextSink, stderr: any TextSink, stdinIsTerminal: Bool, stderrIsTerminal: Bool,
     readStdin: @escaping @Sendable () -> [UInt8], promptSecret: @escaping @Sendable (String) -> String?,
-    environment: [String: String], clock: Clock, transport: any HTTPTransport, version: String
+    environment: [String: String], clock: Clock, transport: any HTTPTransport,
+    openBrowser: @escaping @Sendable (String) -> Void, version: String
   ) {
+    self.openBrowser = openBrowser
     self.stdout = stdout
     self.stderr = stderr
     self.stdinIsTerminal = stdinIsTerminal

@@ -27,5 +27,6 @@ let context = Context(
   stderrIsTerminal: Terminal.isTerminal(2), readStdin: { Terminal.readAll() },
   promptSecret: Terminal.promptSecret,
   environment: environment, clock: .system,
-  transport: CurlTransport(environment: environment, userAgent: "authctl/\(version)"), version: version)
+  transport: CurlTransport(environment: environment, userAgent: "authctl/\(version)"),
+  openBrowser: { [environment] url in BrowserOpener.open(url, environment: environment) }, version: version)
 exit(CLI.run(Array(CommandLine.arguments.dropFirst()), context: context))

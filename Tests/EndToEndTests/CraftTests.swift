@@ -80,7 +80,8 @@ struct CraftTests {
   @Test(
     "keys commands exit 8 and name where Craft keys are managed",
     arguments: [
-      ["keys", "list"], ["keys", "create", "--name", "ci"], ["keys", "delete", "some-id"], ["keys", "rotate"],
+      ["keys", "list"], ["keys", "create", "--name", "ci"], ["keys", "delete", "some-id"],
+      ["keys", "rotate"],
     ])
   func keysCommandsAreNotOffered(_ command: [String]) throws {
     let account = try CraftAccount()
@@ -145,6 +146,7 @@ struct CraftTests {
     let login = try account.login(key: otherKey, scope: "read-only")
     #expect(login.status == 5, "\(login)")
     #expect(login.stdout == "")
+    #expect(login.stderr.contains("read /v1/me"))
     #expect(!login.stderr.contains(otherKey))
     #expect(account.sandbox.keystoreBytes() == before)
     #expect(try account.server.requests(path: "/v1/me").count == (keystoreExisted ? 2 : 1))
@@ -172,7 +174,9 @@ private struct CraftAccount {
   }
 
   func login(key: String? = nil, scope: String? = nil) throws -> RunResult {
-    var args = ["login", "-p", "craft", "--provider", "craft", "--base-url", server.baseURL, "--api-key-stdin"]
+    var args = [
+      "login", "-p", "craft", "--provider", "craft", "--base-url", server.baseURL, "--api-key-stdin",
+    ]
     if let scope { args += ["--scope", scope] }
     return try run(args, stdin: key ?? self.key)
   }

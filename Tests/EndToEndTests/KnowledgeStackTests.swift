@@ -155,8 +155,8 @@ struct KnowledgeStackTests {
     let lines = check.stdout.split(separator: "\n").map(String.init)
     #expect(
       lines.contains(
-        "identity:       subject \(account.userID), email \(KSAccount.email), name User, company \(account.tenantID)"
-      ))
+        "identity:       subject \(account.userID), email \(KSAccount.email), login \(KSAccount.email), "
+          + "name User, company \(account.tenantID)"))
     #expect(lines.contains("organization:   \(account.tenantID)"))
     #expect(lines.contains("credential:     access token, from the keystore"))
     #expect(lines.contains("provider says:  valid (GET /v1/users/me)"))
@@ -340,7 +340,8 @@ struct KnowledgeStackTests {
     case .createdAndStored:
       #expect(try account.loginWithPassword().status == 0)
       let value = try #require(
-        KSAccount.singleKeyLine(try account.run(["keys", "create", "-p", "ks", "--name", "svc", "--store"]).stdout))
+        KSAccount.singleKeyLine(
+          try account.run(["keys", "create", "-p", "ks", "--name", "svc", "--store"]).stdout))
       let id = try #require(account.credentials()?["api_key_id"] as? String)
       old = KSKey(id: id, value: value)
     }
@@ -377,12 +378,15 @@ struct KnowledgeStackTests {
     let old = try account.addKey(name: "svc")
     #expect(try account.loginWithKey(old.value).status == 0)
     // GET and DELETE are sent three times in all before giving up.
-    try account.server.fault(["path": "/v1/api-keys/\(old.id)", "method": "DELETE", "status": 500, "times": 3])
+    try account.server.fault([
+      "path": "/v1/api-keys/\(old.id)", "method": "DELETE", "status": 500, "times": 3,
+    ])
     try account.server.resetRequests()
 
     let rotate = try account.run(["keys", "rotate", "-p", "ks"])
     #expect(rotate.status == 5, "\(rotate)")
     let new = try #require(KSAccount.singleKeyLine(rotate.stdout))
+    #expect(rotate.stderr.contains("the new key is stored and in use"))
     #expect(rotate.stderr.contains(old.id))
     #expect(rotate.stderr.contains("authctl keys delete \(old.id) -p ks"))
     #expect(!rotate.stderr.contains(new))
@@ -449,6 +453,31 @@ struct KnowledgeStackTests {
     let listed = try account.listAtServer(with: new)
     #expect(listed.map { $0["name"] as? String } == ["svc-rotated"])
     #expect(try account.server.requests(path: "/v1/api-keys/\(old.id)", method: "DELETE").count == 1)
+  }
+
+  @Test("keys rotate of an environment key whose old key cannot be deleted still prints the new key")
+  func keysRotateOfAnEnvironmentKeyPrintsTheNewKeyWhenDeletingFails() throws {
+    let account = try KSAccount()
+    let old = try account.addKey(name: "svc")
+    let env = [
+      "AUTHCTL_PROVIDER": "knowledge-stack", "AUTHCTL_BASE_URL": account.server.baseURL,
+      "AUTHCTL_API_KEY": old.value,
+    ]
+    try account.server.fault([
+      "path": "/v1/api-keys/\(old.id)", "method": "DELETE", "status": 500, "times": 3,
+    ])
+
+    let rotate = try account.run(["keys", "rotate"], env: env)
+    #expect(rotate.status == 5, "\(rotate)")
+    // Not stored anywhere: stdout is the only place the new key can be read from.
+    let new = try #require(KSAccount.singleKeyLine(rotate.stdout))
+    #expect(rotate.stderr.contains("update AUTHCTL_API_KEY"))
+    #expect(rotate.stderr.contains("authctl keys delete \(old.id)"))
+    #expect(!rotate.stderr.contains(new))
+    #expect(!FileManager.default.fileExists(atPath: account.sandbox.configDirectory))
+    let works = try HTTP.send(
+      "GET", account.server.baseURL + "/v1/users/me", headers: ["Authorization": "Bearer \(new)"])
+    #expect(works.status == 200)
   }
 
   // MARK: retries
@@ -551,14 +580,17 @@ private struct KSAccount {
 
   func loginWithKey(_ key: String) throws -> RunResult {
     try run(
-      ["login", "-p", "ks", "--provider", "knowledge-stack", "--base-url", server.baseURL, "--api-key-stdin"],
+      [
+        "login", "-p", "ks", "--provider", "knowledge-stack", "--base-url", server.baseURL, "--api-key-stdin",
+      ],
       stdin: key)
   }
 
   func loginWithPassword(_ password: String = KSAccount.password) throws -> RunResult {
     try run(
       [
-        "login", "-p", "ks", "--provider", "knowledge-stack", "--base-url", server.baseURL, "--flow", "password",
+        "login", "-p", "ks", "--provider", "knowledge-stack", "--base-url", server.baseURL, "--flow",
+        "password",
         "--login", Self.email, "--password-stdin",
       ], stdin: password)
   }

@@ -68,17 +68,17 @@ enum KeysCommand {
   }
 
   static func rotate(_ environment: CommandEnvironment) throws -> Int32 {
-    let rotation = try KeyService(credentials: environment.credentials).rotate(
-      name: environment.invocation.value("name"))
-    let key = rotation.newKey
-    if environment.globals.json {
-      environment.output.json(
-        KeyJSON(
-          id: key.id, name: key.name, key: key.value, createdAt: key.createdAt,
-          stored: rotation.environmentVariable == nil))
-    } else {
-      environment.output.product(key.value)
+    let rotation: Rotation
+    do {
+      rotation = try KeyService(credentials: environment.credentials).rotate(
+        name: environment.invocation.value("name"))
+    } catch KeyError.oldKeyNotDeleted(let partial, let failure) {
+      // SPEC §3: the new key exists and cannot be shown again, so it is printed before the error.
+      printNewKey(partial, environment)
+      throw KeyError.oldKeyNotDeleted(partial, failure: failure)
     }
+    let key = rotation.newKey
+    printNewKey(rotation, environment)
     if let variable = rotation.environmentVariable {
       environment.output.warning(
         "profile '\(rotation.profile)': the key came from \(variable); the new key was not stored and the old key \(rotation.oldKeyID) is deleted: update \(variable) with the new key now"
@@ -89,5 +89,17 @@ enum KeysCommand {
       )
     }
     return 0
+  }
+
+  private static func printNewKey(_ rotation: Rotation, _ environment: CommandEnvironment) {
+    let key = rotation.newKey
+    if environment.globals.json {
+      environment.output.json(
+        KeyJSON(
+          id: key.id, name: key.name, key: key.value, createdAt: key.createdAt,
+          stored: rotation.environmentVariable == nil))
+    } else {
+      environment.output.product(key.value)
+    }
   }
 }

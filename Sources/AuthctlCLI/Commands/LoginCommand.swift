@@ -24,22 +24,13 @@ enum LoginCommand {
     for field in ProfileField.settings {
       if let name = field.optionName, let value = invocation.value(name) { options[field] = value }
     }
-    let stdinOptions = ["password-stdin", "api-key-stdin"].filter(invocation.flag)
-    guard stdinOptions.count <= 1 else {
-      throw UsageError("only one of --password-stdin and --api-key-stdin can read stdin", command: "login")
-    }
-    var secret: StdinSecret?
-    if let option = stdinOptions.first {
-      guard let text = SecretText.fromStdin(environment.context.readStdin()) else {
-        throw UsageError("--\(option) was given but standard input was empty", command: "login")
-      }
-      secret = option == "password-stdin" ? .password(text) : .apiKey(text)
-    }
+    let secret = try stdinSecret(environment)
     let context = environment.context
     let prompt: ((String) throws -> String?)? = context.stdinIsTerminal ? { context.promptSecret($0) } : nil
     let request = LoginRequest(
       profileOption: environment.globals.profile, options: options, stdinSecret: secret,
-      rememberPassword: invocation.flag("remember-password"), prompt: prompt)
+      rememberPassword: invocation.flag("remember-password"), prompt: prompt,
+      interaction: try interaction(environment))
     let outcome = try LoginService(workspace: environment.workspace).login(request)
     for note in outcome.notes { environment.output.info("note: \(note)") }
     let printToken = invocation.flag("print-token")
@@ -57,5 +48,46 @@ enum LoginCommand {
     let expiry = outcome.timing.expiresAt.map { " (token valid until \(TimeText.timestamp($0)))" } ?? ""
     environment.output.info("Logged in to \(outcome.provider)\(who), profile '\(outcome.profile)'\(expiry).")
     return 0
+  }
+
+  private static let stdinOptions = ["password-stdin", "api-key-stdin", "client-secret-stdin", "token-stdin"]
+
+  /// The one secret read from stdin, named by its `-stdin` option.
+  private static func stdinSecret(_ environment: CommandEnvironment) throws -> StdinSecret? {
+    let given = stdinOptions.filter(environment.invocation.flag)
+    guard given.count <= 1 else {
+      throw UsageError(
+        "only one -stdin option can read standard input; give the other secret in its AUTHCTL_ variable",
+        command: "login")
+    }
+    guard let option = given.first else { return nil }
+    guard let text = SecretText.fromStdin(environment.context.readStdin()) else {
+      throw UsageError("--\(option) was given but standard input was empty", command: "login")
+    }
+    switch option {
+    case "password-stdin": return .password(text)
+    case "api-key-stdin": return .apiKey(text)
+    case "client-secret-stdin": return .clientSecret(text)
+    default: return .token(text)
+    }
+  }
+
+  private static func interaction(_ environment: CommandEnvironment) throws -> LoginInteraction {
+    let context = environment.context
+    var timeout = 300.0
+    if let text = environment.invocation.value("login-timeout") {
+      guard let seconds = Double(text), seconds > 0, seconds <= 86400 else {
+        throw UsageError("option '--login-timeout' needs a number of seconds, not '\(text)'", command: "login")
+      }
+      timeout = seconds
+    }
+    let mayOpen = BrowserOpener.mayOpen(
+      environment: context.environment, noBrowserOption: environment.invocation.flag("no-browser"))
+    let output = environment.output
+    let stderr = context.stderr
+    return LoginInteraction(
+      announce: { stderr.write($0 + "\n") }, progress: { output.info($0) },
+      openBrowser: mayOpen ? { context.openBrowser($0) } : nil, timeout: timeout,
+      mayWait: context.stdinIsTerminal)
   }
 }

@@ -32,6 +32,12 @@ enum ProfilesCommand {
     var source: String
   }
 
+  /// `profiles show --json`: the summary and every setting with its source.
+  struct ShowJSON: Encodable {
+    var profile: SummaryJSON
+    var settings: [String: SettingJSON]
+  }
+
   static func list(_ environment: CommandEnvironment) throws -> Int32 {
     let profiles = try ProfileService(workspace: environment.workspace).list()
     if environment.globals.json {
@@ -64,8 +70,9 @@ enum ProfilesCommand {
         (field.displayName, SettingJSON(value: field.isSecret ? "(set)" : value, source: source.description)))
     }
     if environment.globals.json {
-      environment.output.json(["profile": SummaryJSON(summary)])
-      environment.output.json(Dictionary(settings) { a, _ in a })
+      // One JSON document, so `profiles show --json` can be piped to a JSON parser.
+      environment.output.json(
+        ShowJSON(profile: SummaryJSON(summary), settings: Dictionary(settings) { first, _ in first }))
       return 0
     }
     var rows: [[String]] = [

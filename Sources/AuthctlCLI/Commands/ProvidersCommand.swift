@@ -45,6 +45,7 @@ enum ProvidersCommand {
     case .none: "not needed"
     case .passwordLogin: "password sign-in"
     case .renewalEndpointThenPassword: "renewal endpoint, then password"
+    case .refreshToken: "refresh token"
     }
   }
 }

@@ -25,6 +25,7 @@ package struct ErrorReport: Equatable {
     case let error as CredentialError: return credential(error)
     case let error as ProviderFailure: return provider(error, profile: profile)
     case let error as KeyError: return key(error)
+    case let error as LoginFlowError: return loginFlow(error, profile: profile)
     default: return ErrorReport(exitCode: 1, message: "profile '\(profile)': \(error)")
     }
   }

@@ -130,19 +130,66 @@ extension ErrorReport {
       )
     case .newKeyRejected(let profile, let newKeyID, let deleted, let failure):
       var report = provider(failure, profile: profile)
+      let cause = report.message.replacing("profile '\(profile)': ", with: "")
       report.message =
-        "profile '\(profile)': the new key \(newKeyID) failed verification; "
-        + (deleted ? "it was deleted" : "it could NOT be deleted") + " and the old key is still in use. "
-        + report.message
-      if !deleted { report.hint = "authctl keys delete \(newKeyID) -p \(profile)" }
+        "profile '\(profile)': the new key \(newKeyID) failed verification (\(cause)); "
+        + (deleted ? "it was deleted" : "it could NOT be deleted") + " and the old key is still in use"
+      report.hint =
+        deleted
+        ? "nothing to undo; try 'authctl keys rotate -p \(profile)' again later"
+        : "authctl keys delete \(newKeyID) -p \(profile)"
       return report
-    case .oldKeyNotDeleted(let profile, let oldKeyID, let failure):
+    case .oldKeyNotDeleted(let rotation, let failure):
+      let (profile, oldKeyID) = (rotation.profile, rotation.oldKeyID)
       let cause = provider(failure, profile: profile)
+      let newKey =
+        rotation.environmentVariable.map { "the new key was printed but not stored: update \($0) with it" }
+        ?? "the new key is stored and in use"
       return ErrorReport(
         exitCode: 5,
         message:
-          "profile '\(profile)': the new key is in use, but deleting the old key \(oldKeyID) failed: \(cause.message)",
+          "profile '\(profile)': \(newKey), but deleting the old key \(oldKeyID) failed: \(cause.message)",
         hint: "authctl keys delete \(oldKeyID) -p \(profile)", providerCode: cause.providerCode)
+    }
+  }
+
+  static func loginFlow(_ error: LoginFlowError, profile: String) -> ErrorReport {
+    let login = "authctl login -p \(profile)"
+    switch error {
+    case .browserTimedOut(let seconds):
+      return ErrorReport(
+        exitCode: 3, message: "profile '\(profile)': no answer from the browser within \(seconds) s; nothing was stored",
+        hint: "\(login) (on a machine without a browser: --flow device, or open the printed URL elsewhere)")
+    case .stateMismatch:
+      return ErrorReport(
+        exitCode: 3,
+        message: "profile '\(profile)': the redirect's state does not match the request (a forged or stale redirect); nothing was stored",
+        hint: login)
+    case .denied(let code, let description):
+      return ErrorReport(
+        exitCode: 3,
+        message: "profile '\(profile)': the authorization was refused (\(sanitize(code))\(description.map { ": \(sanitize($0))" } ?? ""))",
+        hint: login, providerCode: code)
+    case .incompleteRedirect(let missing):
+      return ErrorReport(
+        exitCode: 5, message: "profile '\(profile)': the redirect carried no \(missing); nothing was stored", hint: login)
+    case .deviceCodeExpired:
+      return ErrorReport(
+        exitCode: 3, message: "profile '\(profile)': the device code expired before it was approved", hint: login,
+        providerCode: "expired_token")
+    case .invalidIDToken(let problem):
+      return ErrorReport(
+        exitCode: 5, message: "profile '\(profile)': \(problem); nothing was stored",
+        hint: "check --issuer and --client-id")
+    case .loginInProgress(let name):
+      return ErrorReport(
+        exitCode: 3, message: "profile '\(name)': another interactive login of this profile is in progress",
+        hint: "finish it, or wait for it and run 'authctl token -p \(name)'")
+    case .listenerFailed(let reason):
+      return ErrorReport(exitCode: 1, message: "profile '\(profile)': \(reason)")
+    case .discoveryMismatch(let reason):
+      return ErrorReport(
+        exitCode: 5, message: "profile '\(profile)': \(sanitize(reason))", hint: "check --issuer: it must be the exact issuer URL")
     }
   }
 

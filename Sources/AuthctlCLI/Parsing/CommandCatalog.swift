@@ -18,8 +18,13 @@ package enum CommandCatalog {
       OptionSpec("login", value: "NAME", help: "Login name or e-mail address."),
       passwordStdin,
       OptionSpec("api-key-stdin", help: "Read the API key from standard input."),
+      OptionSpec("client-secret-stdin", help: "Read the OAuth client secret from standard input."),
+      OptionSpec("token-stdin", help: "Read an access token (development token) from standard input."),
       OptionSpec("remember-password", help: "Keep the password in the keystore so refreshes need no prompt."),
       OptionSpec("print-token", help: "Print the new token (or key) on stdout."),
+      OptionSpec("no-browser", help: "Print the login URL but do not open a browser."),
+      OptionSpec(
+        "login-timeout", value: "SECONDS", help: "How long to wait for the browser or device approval (default 300)."),
     ],
     discussion: """
       Examples:

@@ -12,6 +12,8 @@ package struct StoredProfile: Codable, Sendable, Equatable {
   package var projectID: String?
   package var tenantID: String?
   package var login: String?
+  /// OAuth endpoints found by discovery (or fixed by the provider), remembered for later commands.
+  package var oauth: OAuthEndpoints?
   package var credentials: StoredCredentials?
 
   package init(provider: String) {
@@ -27,7 +29,7 @@ package struct StoredProfile: Codable, Sendable, Equatable {
     case scope
     case projectID = "project_id"
     case tenantID = "tenant_id"
-    case login, credentials
+    case login, oauth, credentials
   }
 }
 
@@ -48,6 +50,8 @@ package struct StoredCredentials: Codable, Sendable, Equatable {
   package var password: String?
   /// Stored only when it was given on stdin at login (SPEC §3).
   package var clientSecret: String?
+  /// The scopes the authorization server granted, space-separated.
+  package var grantedScope: String?
 
   package init() {}
 
@@ -64,5 +68,6 @@ package struct StoredCredentials: Codable, Sendable, Equatable {
     case previousAPIKeyID = "previous_api_key_id"
     case password
     case clientSecret = "client_secret"
+    case grantedScope = "granted_scope"
   }
 }

@@ -6,7 +6,7 @@ package struct CraftProvider: Provider {
 
   package let descriptor = ProviderDescriptor(
     name: "craft", summary: "Craft API: Bearer API keys (read-only or read-write)",
-    flows: [.apiKey], defaultBaseURL: "https://api.craft.fast", renewal: .none,
+    flows: [.apiKey, .oauth], defaultBaseURL: "https://api.craft.fast", renewal: .refreshToken,
     hasKeyAPI: false,
     keysManagedAt: "Craft API keys are managed in your Craft account: Account Settings → API Keys",
     logoutEndpoint: nil, loginLabel: "e-mail")
@@ -22,6 +22,18 @@ package struct CraftProvider: Provider {
       var name: String?
     }
   }
+
+  /// seed 001: the login page is on craft.fast, the token endpoint on the API host, with a JSON body.
+  package let oauth: OAuthSupport? = OAuthSupport(
+    style: .json, usesPKCE: false, isOpenIDConnect: false, defaultScope: "read write",
+    fixedEndpoints: { profile in
+      let authHost = profile.value(.authURL) ?? "https://craft.fast"
+      let apiHost = profile.value(.baseURL) ?? "https://api.craft.fast"
+      return OAuthEndpoints(
+        authorization: Self.trimmed(authHost) + "/oauth/authorize", token: Self.trimmed(apiHost) + "/v1/oauth/token")
+    })
+
+  static func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
     [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
@@ -46,5 +58,13 @@ package struct CraftProvider: Provider {
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {
     ErrorEnvelope.common(body)
+  }
+
+  // The envelope's codes at the token endpoint are OAuth's, in craft's upper case (INVALID_GRANT).
+  package func classify(status: Int, detail: ProviderErrorDetail) -> ProviderError {
+    var lowered = detail
+    lowered.code = detail.code?.lowercased()
+    if case .rejected = OAuthSupport.classify(status: status, detail: lowered) { return .rejected(detail) }
+    return .byStatus(status, detail)
   }
 }

@@ -6,7 +6,7 @@ package struct KnowledgeStackProvider: Provider {
 
   package let descriptor = ProviderDescriptor(
     name: "knowledge-stack", summary: "Knowledge Stack API: API keys, password sign-in (UAT)",
-    flows: [.apiKey, .password], defaultBaseURL: "https://api-staging.knowledgestack.ai",
+    flows: [.apiKey, .password, .sso], defaultBaseURL: "https://api-staging.knowledgestack.ai",
     renewal: .renewalEndpointThenPassword, hasKeyAPI: true, keysManagedAt: "/v1/api-keys",
     logoutEndpoint: "POST /v1/auth/signout", loginLabel: "e-mail")
 
@@ -102,6 +102,34 @@ package struct KnowledgeStackProvider: Provider {
   }
 
   package var keys: (any KeyAPI)? { KnowledgeStackKeys(provider: self) }
+
+  struct SSOInitiateRequest: Encodable {
+    var tenantID: String
+    var redirectURI: String
+
+    enum CodingKeys: String, CodingKey {
+      case tenantID = "tenant_id"
+      case redirectURI = "redirect_uri"
+    }
+  }
+
+  struct SSOInitiateResponse: Decodable {
+    var redirectURL: String
+
+    enum CodingKeys: String, CodingKey {
+      case redirectURL = "redirect_url"
+    }
+  }
+
+  // seed 003: POST /v1/auth/sso/initiate {tenant_id, redirect_uri} → {redirect_url}.
+  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure)
+    -> String
+  {
+    let operation = "start single sign-on"
+    let response = try api.call(
+      operation, "POST", "/v1/auth/sso/initiate", json: SSOInitiateRequest(tenantID: tenantID, redirectURI: redirectURI))
+    return try api.decode(SSOInitiateResponse.self, from: response, operation).redirectURL
+  }
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {
     ErrorEnvelope.common(body)

@@ -2,6 +2,20 @@
 package enum Flow: String, Sendable, CaseIterable {
   case password
   case apiKey = "api-key"
+  /// Authorization code + PKCE through the browser and a loopback redirect (RFC 7636, RFC 8252).
+  case browser
+  /// RFC 8628 device authorization grant.
+  case device
+  case clientCredentials = "client-credentials"
+  /// A token pasted on stdin (seed 000's development tokens).
+  case token
+  /// craft's authorization code with client id and secret (seed 001).
+  case oauth
+  /// knowledge-stack's single sign-on through the browser (seed 003).
+  case sso
+
+  /// True for flows that wait on a person in a browser or on another device.
+  package var isInteractive: Bool { self == .browser || self == .device || self == .oauth || self == .sso }
 }
 
 /// How a provider gets a fresh access token without the user.
@@ -12,6 +26,8 @@ package enum RenewalMethod: Sendable, Equatable {
   case passwordLogin
   /// A renewal endpoint that takes the current token, else a password login (knowledge-stack).
   case renewalEndpointThenPassword
+  /// The OAuth refresh-token grant, or client credentials again when there is no refresh token.
+  case refreshToken
 }
 
 /// What `providers` shows and what the CLI needs to know before talking to a provider.
@@ -28,6 +44,8 @@ package struct ProviderDescriptor: Sendable {
   package var logoutEndpoint: String?
   /// The `--login` value is needed by the password flow.
   package var loginLabel: String
+  /// The setting that says where the provider is: the base URL, or the issuer for OpenID Connect.
+  package var locator: ProfileField = .baseURL
 }
 
 /// The credential a call is made with, already resolved from keystore or environment.
@@ -98,11 +116,21 @@ package struct IssuedToken: Sendable, Equatable {
   package var accessToken: String
   package var expiresAt: Int64?
   package var issuedAt: Int64?
+  /// A new refresh token; nil keeps the one stored (no rotation).
+  package var refreshToken: String?
+  package var idToken: String?
+  package var scope: String?
 
-  package init(accessToken: String, expiresAt: Int64? = nil, issuedAt: Int64? = nil) {
+  package init(
+    accessToken: String, expiresAt: Int64? = nil, issuedAt: Int64? = nil, refreshToken: String? = nil,
+    idToken: String? = nil, scope: String? = nil
+  ) {
     self.accessToken = accessToken
     self.expiresAt = expiresAt
     self.issuedAt = issuedAt
+    self.refreshToken = refreshToken
+    self.idToken = idToken
+    self.scope = scope
   }
 }
 
@@ -123,6 +151,10 @@ package protocol Provider: Sendable {
     -> Bool
   /// The provider's key API, or nil when keys are managed elsewhere.
   var keys: (any KeyAPI)? { get }
+  /// How the provider speaks OAuth 2, or nil when it does not.
+  var oauth: OAuthSupport? { get }
+  /// Starts single sign-on and returns the identity provider's URL (knowledge-stack, seed 003).
+  func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure) -> String
   /// Turns an error answer into the provider's code and message, if its envelope is recognized.
   func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail
   /// Classifies a non-2xx answer, after `errorDetail`.
@@ -131,6 +163,14 @@ package protocol Provider: Sendable {
 
 extension Provider {
   package var keys: (any KeyAPI)? { nil }
+
+  package var oauth: OAuthSupport? { nil }
+
+  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure)
+    -> String
+  {
+    throw api.failure("start single sign-on", .unsupported("\(descriptor.name) has no single sign-on"))
+  }
 
   package func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
     throw api.failure("renew the token", .unsupported("\(descriptor.name) has no token renewal endpoint"))

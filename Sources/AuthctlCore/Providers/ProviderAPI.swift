@@ -17,8 +17,8 @@ package struct ProviderAPI {
     return afterScheme.map(String.init) ?? baseURL
   }
 
-  package func failure(_ operation: String, _ error: ProviderError) -> ProviderFailure {
-    ProviderFailure(provider: provider.descriptor.name, operation: operation, host: host, error: error)
+  package func failure(_ operation: String, _ error: ProviderError, host: String? = nil) -> ProviderFailure {
+    ProviderFailure(provider: provider.descriptor.name, operation: operation, host: host ?? self.host, error: error)
   }
 
   /// Sends a request to `path` (appended to the base URL exactly as the seed writes it); returns only 2xx answers.
@@ -26,28 +26,36 @@ package struct ProviderAPI {
     _ operation: String, _ method: String, _ path: String, headers: [HTTPHeader] = [],
     body: [UInt8]? = nil, secrets: [String] = []
   ) throws(ProviderFailure) -> HTTPResponse {
+    try send(operation, method, url: baseURL + path, headers: headers, body: body, secrets: secrets)
+  }
+
+  /// Sends a request to an absolute URL (an OAuth endpoint on another host); returns only 2xx answers.
+  package func send(
+    _ operation: String, _ method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
+    contentType: String = "application/json", secrets: [String] = []
+  ) throws(ProviderFailure) -> HTTPResponse {
     var allHeaders = [HTTPHeader("Accept", "application/json")]
-    if body != nil { allHeaders.append(HTTPHeader("Content-Type", "application/json")) }
+    if body != nil { allHeaders.append(HTTPHeader("Content-Type", contentType)) }
     allHeaders += headers
-    let request = HTTPRequest(
-      method: method, url: baseURL + path, headers: allHeaders, body: body, secrets: secrets)
+    let request = HTTPRequest(method: method, url: url, headers: allHeaders, body: body, secrets: secrets)
+    let host = (try? HTTPURL(parsing: url))?.host ?? self.host
     let response: HTTPResponse
     do {
       response = try client.send(request)
     } catch {
       switch error {
       case .rateLimited(_, _, let answer):
-        throw failure(operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)))
+        throw failure(operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)), host: host)
       case .serverError(_, let status, _, let answer):
-        throw failure(
-          operation, .unavailable(status: status, provider.errorDetail(status: status, body: answer.body)))
+        let detail = provider.errorDetail(status: status, body: answer.body)
+        throw failure(operation, .unavailable(status: status, detail), host: host)
       default:
-        throw failure(operation, .http(error))
+        throw failure(operation, .http(error), host: host)
       }
     }
     guard (200...299).contains(response.status) else {
       let detail = provider.errorDetail(status: response.status, body: response.body)
-      throw failure(operation, provider.classify(status: response.status, detail: detail))
+      throw failure(operation, provider.classify(status: response.status, detail: detail), host: host)
     }
     return response
   }

@@ -1,7 +1,8 @@
 /// The built-in providers, in the order `providers` lists them.
 package enum ProviderRegistry {
   package static let all: [any Provider] = [
-    EmbermindProvider(), KnowledgeStackProvider(), MetakraftwerkProvider(), CraftProvider(),
+    OpenIDProvider.emergence, CraftProvider(), EmbermindProvider(), KnowledgeStackProvider(), MetakraftwerkProvider(),
+    OpenIDProvider.generic,
   ]
 
   package static func named(_ name: String) -> (any Provider)? {

@@ -107,6 +107,10 @@ package struct CheckService {
     case .passwordLogin:
       return password.map { "possible (sign-in with the \($0))" }
         ?? "needs a password (--password-stdin, AUTHCTL_PASSWORD, or login --remember-password)"
+    case .refreshToken:
+      if context.profile.stored?.credentials?.refreshToken != nil { return "possible (refresh token)" }
+      if context.profile.value(.clientSecret) != nil { return "possible (client credentials)" }
+      return "not possible (no refresh token: log in again when it expires)"
     case .none:
       return "not possible"
     }

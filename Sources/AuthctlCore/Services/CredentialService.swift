@@ -43,9 +43,15 @@ package struct CredentialService {
       }
       return try renew(context, forced: forceRenewal)
     case nil:
-      // SPEC §5: an environment profile with a login and password signs in on first use.
+      // SPEC §5: an environment profile with a login and password signs in on first use; SPEC §3: one with
+      // a client id and secret gets a token by client credentials.
       if context.provider.descriptor.renewal != .none, context.profile.value(.login) != nil,
         context.availablePassword != nil || workspace.password.given != nil
+      {
+        return try renew(context, forced: true)
+      }
+      if context.provider.descriptor.flows.contains(.clientCredentials), context.profile.value(.clientID) != nil,
+        context.profile.value(.clientSecret) != nil
       {
         return try renew(context, forced: true)
       }
@@ -101,22 +107,23 @@ package struct CredentialService {
       {
         return Obtained(context: fresh, credential: current, timing: fresh.timing)
       }
-      let (obtained, renewed) = try renewNow(fresh, password: password)
-      if renewed { ProfileRecord.storeToken(obtained, in: &stored) }
+      let (obtained, issued) = try renewNow(fresh, password: password)
+      // SPEC §3: a rotated refresh token is written before anything else is done with the answer.
+      if let issued { ProfileRecord.storeToken(issued, timing: obtained.timing, context: fresh, in: &stored) }
       return obtained
     }
   }
 
-  /// Asks the provider; `renewed` is false when a still-valid token is kept because the provider was unreachable.
+  /// Asks the provider; `issued` is nil when a still-valid token is kept because the provider was unreachable.
   private func renewNow(_ context: ProfileContext, password: String?) throws -> (
-    obtained: Obtained, renewed: Bool
+    obtained: Obtained, issued: IssuedToken?
   ) {
     let api = workspace.api(for: context.provider, profile: context.profile)
     do {
-      let issued = try TokenRenewal(context: context, api: api, password: password).run()
+      let issued = try TokenRenewal(context: context, api: api, password: password, clock: workspace.clock).run()
       let timing = TokenTiming(
         expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
-      return (Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), true)
+      return (Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), issued)
     } catch let failure as ProviderFailure
       where failure.isUnreachable && !context.timing.isExpired(now: workspace.clock.now())
     {
@@ -125,7 +132,7 @@ package struct CredentialService {
       let warning =
         "could not refresh the token (\(failure.operation) at \(failure.host) failed); using the current one, still valid"
       return (
-        Obtained(context: context, credential: credential, timing: context.timing, warnings: [warning]), false
+        Obtained(context: context, credential: credential, timing: context.timing, warnings: [warning]), nil
       )
     }
   }

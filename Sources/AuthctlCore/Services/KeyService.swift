@@ -6,12 +6,12 @@ package enum KeyError: Error, Equatable {
   case oldKeyUnknown(profile: String)
   /// The new key did not pass verification; it was deleted (or, when `deleted` is false, could not be).
   case newKeyRejected(profile: String, newKeyID: String, deleted: Bool, failure: ProviderFailure)
-  /// The new key is stored, but deleting the old key failed (exit 5).
-  case oldKeyNotDeleted(profile: String, oldKeyID: String, failure: ProviderFailure)
+  /// The new key exists (stored, or only printed for an environment key), but deleting the old key failed (exit 5).
+  case oldKeyNotDeleted(Rotation, failure: ProviderFailure)
 }
 
 /// The result of `keys rotate`.
-package struct Rotation {
+package struct Rotation: Equatable {
   package var profile: String
   package var newKey: CreatedKey
   package var oldKeyID: String
@@ -75,12 +75,13 @@ package struct KeyService {
   package func rotate(name: String?) throws -> Rotation {
     let obtained = try credentials.obtain()
     let context = obtained.context
+    // SPEC §3: a provider without a key API answers exit 8 whatever the profile holds.
+    let (keys, api) = try keyAPI(obtained)
     guard case .apiKey(let oldKey) = obtained.credential else {
       throw CredentialError.conflictingInput(
         "profile '\(context.name)' holds no API key to rotate; create one with 'authctl keys create --store -p \(context.name)'"
       )
     }
-    let (keys, api) = try keyAPI(obtained)
     let listed = try keys.list(credential: obtained.credential, api: api)
     let storedID = context.credentialVariable == nil ? context.profile.stored?.credentials?.apiKeyID : nil
     let old = listed.first { $0.id == storedID } ?? uniqueMatch(listed, key: oldKey)
@@ -102,15 +103,16 @@ package struct KeyService {
     if context.credentialVariable == nil {
       try storeKey(newKey, previousID: old.id, context: context)
     }
+    let rotation = Rotation(
+      profile: context.name, newKey: newKey, oldKeyID: old.id, environmentVariable: context.credentialVariable
+    )
     do {
       try keys.delete(id: old.id, credential: .apiKey(newKey.value), api: api)
     } catch let failure {
-      throw KeyError.oldKeyNotDeleted(profile: context.name, oldKeyID: old.id, failure: failure)
+      throw KeyError.oldKeyNotDeleted(rotation, failure: failure)
     }
     if context.credentialVariable == nil { try forgetDeleted(id: old.id, profile: context.name) }
-    return Rotation(
-      profile: context.name, newKey: newKey, oldKeyID: old.id, environmentVariable: context.credentialVariable
-    )
+    return rotation
   }
 
   /// The listed key whose visible prefix matches the key in use, when exactly one does.

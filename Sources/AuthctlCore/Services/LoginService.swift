@@ -2,6 +2,33 @@
 package enum StdinSecret: Sendable, Equatable {
   case password(String)
   case apiKey(String)
+  case clientSecret(String)
+  case token(String)
+}
+
+/// How an interactive login talks to the person: messages they must act on, the browser, patience.
+package struct LoginInteraction {
+  /// URLs and user codes the person must act on: always shown on stderr, even with `--quiet`.
+  package var announce: (String) -> Void
+  /// Progress messages; `--quiet` silences them.
+  package var progress: (String) -> Void
+  /// Opens the system browser; nil when no browser may be opened.
+  package var openBrowser: ((String) -> Void)?
+  /// How long to wait for the browser's redirect or the device approval (default 5 minutes).
+  package var timeout: Double
+  /// Whether this process may wait for another interactive login of the same profile (stdin is a terminal).
+  package var mayWait: Bool
+
+  package init(
+    announce: @escaping (String) -> Void, progress: @escaping (String) -> Void,
+    openBrowser: ((String) -> Void)?, timeout: Double, mayWait: Bool
+  ) {
+    self.announce = announce
+    self.progress = progress
+    self.openBrowser = openBrowser
+    self.timeout = timeout
+    self.mayWait = mayWait
+  }
 }
 
 /// What `login` was asked to do.
@@ -13,17 +40,18 @@ package struct LoginRequest {
   package var rememberPassword: Bool
   /// Prompts for a secret with echo off; nil when stdin is not a terminal.
   package var prompt: ((String) throws -> String?)?
+  package var interaction: LoginInteraction
 
   package init(
-    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?,
-    rememberPassword: Bool,
-    prompt: ((String) throws -> String?)?
+    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?, rememberPassword: Bool,
+    prompt: ((String) throws -> String?)?, interaction: LoginInteraction
   ) {
     self.profileOption = profileOption
     self.options = options
     self.stdinSecret = stdinSecret
     self.rememberPassword = rememberPassword
     self.prompt = prompt
+    self.interaction = interaction
   }
 }
 
@@ -100,6 +128,8 @@ package struct LoginService {
         profile: name, provider: context.provider.descriptor.name, flow: flow,
         credential: .accessToken(issued.accessToken),
         timing: timing, identity: Identity(login: login), stored: stored, notes: notes)
+    default:
+      return try OAuthLogin(workspace: workspace, request: request, profile: profile, context: context, flow: flow).run()
     }
   }
 
@@ -110,6 +140,8 @@ package struct LoginService {
       switch request.stdinSecret {
       case .password?: .password
       case .apiKey?: .apiKey
+      case .clientSecret?: descriptor.flows.contains(.clientCredentials) ? .clientCredentials : nil
+      case .token?: .token
       case nil: nil
       }
     let named =
@@ -121,9 +153,9 @@ package struct LoginService {
       throw CredentialError.unsupportedFlow(
         provider: descriptor.name, flow: named, offered: descriptor.flows.map(\.rawValue))
     }
-    if let implied, implied != flow {
-      throw CredentialError.conflictingInput(
-        "--\(implied == .password ? "password" : "api-key")-stdin does not go with the \(flow.rawValue) flow")
+    // A client secret goes with any OAuth flow (a confidential client); it only picks the default.
+    if let implied, implied != flow, implied != .clientCredentials {
+      throw CredentialError.conflictingInput("the -stdin option given does not go with the \(flow.rawValue) flow")
     }
     return flow
   }
@@ -165,12 +197,14 @@ package struct LoginService {
   }
 
   /// Writes the profile's settings and fresh credentials; a new login replaces the old credentials.
-  private func save(
-    _ profile: ResolvedProfile, context: ProfileContext, flow: Flow, _ fill: (inout StoredCredentials) -> Void
+  func save(
+    _ profile: ResolvedProfile, context: ProfileContext, flow: Flow, endpoints: OAuthEndpoints? = nil,
+    _ fill: (inout StoredCredentials) -> Void
   ) throws -> Bool {
     try workspace.keystore.update { document in
       var record = ProfileRecord.newRecord(for: profile, provider: context.provider)
       record.flow = flow.rawValue
+      record.oauth = endpoints
       var credentials = StoredCredentials()
       fill(&credentials)
       record.credentials = credentials.isEmpty ? nil : credentials

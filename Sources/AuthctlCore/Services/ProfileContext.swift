@@ -50,8 +50,9 @@ package struct ProfileContext {
   /// Stored credentials serve only the API they came from: an overriding base URL never receives them.
   package var storedCredentialsApply: Bool {
     guard let stored = profile.stored else { return false }
-    let effective = profile.value(.baseURL) ?? provider.descriptor.defaultBaseURL
-    return (stored.baseURL ?? provider.descriptor.defaultBaseURL) == effective
+    let locator = provider.descriptor.locator
+    let effective = profile.value(locator) ?? provider.descriptor.defaultBaseURL
+    return (locator.stored(in: stored) ?? provider.descriptor.defaultBaseURL) == effective
   }
 
   /// A password for a renewal that needs no prompt: from the environment or remembered in the keystore.

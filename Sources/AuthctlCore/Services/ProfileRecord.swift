@@ -9,18 +9,24 @@ package enum ProfileRecord {
     return record
   }
 
-  /// Stores a renewed access token; the rest of the profile's credentials stay as they were.
-  static func storeToken(_ obtained: Obtained, in document: inout KeystoreDocument) {
-    let context = obtained.context
+  /// Stores a renewed access token (and a rotated refresh token); the other credentials stay as they were.
+  static func storeToken(
+    _ issued: IssuedToken, timing: TokenTiming, context: ProfileContext, in document: inout KeystoreDocument
+  ) {
     var record =
       document.profiles[context.name] ?? newRecord(for: context.profile, provider: context.provider)
     var credentials =
       context.storedCredentialsApply ? (record.credentials ?? StoredCredentials()) : StoredCredentials()
-    credentials.accessToken = obtained.credential.secret
-    credentials.expiresAt = obtained.timing.expiresAt
-    credentials.issuedAt = obtained.timing.issuedAt
+    credentials.accessToken = issued.accessToken
+    credentials.expiresAt = timing.expiresAt
+    credentials.issuedAt = timing.issuedAt
+    if let refreshToken = issued.refreshToken { credentials.refreshToken = refreshToken }
+    if let idToken = issued.idToken { credentials.idToken = idToken }
+    if let scope = issued.scope { credentials.grantedScope = scope }
     record.credentials = credentials
-    if !context.storedCredentialsApply { record.baseURL = context.profile.value(.baseURL) }
+    if !context.storedCredentialsApply {
+      context.provider.descriptor.locator.store(context.profile.value(context.provider.descriptor.locator), in: &record)
+    }
     document.profiles[context.name] = record
     if document.defaultProfile == nil { document.defaultProfile = context.name }
   }

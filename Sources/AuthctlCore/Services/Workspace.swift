@@ -25,9 +25,8 @@ package struct Workspace {
   package var cachesTokens: Bool { environment["AUTHCTL_NO_CACHE"] != "1" }
 
   package func api(for provider: any Provider, profile: ResolvedProfile) -> ProviderAPI {
-    ProviderAPI(
-      provider: provider, baseURL: profile.value(.baseURL) ?? provider.descriptor.defaultBaseURL, client: http
-    )
+    let locator = profile.value(provider.descriptor.locator) ?? profile.value(.baseURL)
+    return ProviderAPI(provider: provider, baseURL: locator ?? provider.descriptor.defaultBaseURL, client: http)
   }
 }
 

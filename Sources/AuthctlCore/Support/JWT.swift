@@ -11,9 +11,12 @@ package struct JWTClaims: Decodable, Sendable, Equatable {
   package var azp: String?
   package var scope: String?
   package var preferredUsername: String?
+  /// The audience, a string or an array in the token, always an array here.
+  package var aud: [String]?
+  package var nonce: String?
 
   enum CodingKeys: String, CodingKey {
-    case sub, iss, email, exp, iat, groups, azp, scope
+    case sub, iss, email, exp, iat, groups, azp, scope, aud, nonce
     case preferredUsername = "preferred_username"
   }
 
@@ -29,6 +32,8 @@ package struct JWTClaims: Decodable, Sendable, Equatable {
     azp = Self.text(c, .azp)
     scope = Self.text(c, .scope)
     preferredUsername = Self.text(c, .preferredUsername)
+    aud = (try? c.decodeIfPresent([String].self, forKey: .aud)) ?? Self.text(c, .aud).map { [$0] }
+    nonce = Self.text(c, .nonce)
   }
 
   private static func text(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) -> String? {
