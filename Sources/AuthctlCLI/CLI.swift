@@ -66,7 +66,8 @@ package enum CLI {
       return 0
     }
     guard let spec = invocation.command, !invocation.wantsHelp else {
-      if let group = invocation.group {
+      // `keys create --help` names a group too, but wants the subcommand's own help.
+      if invocation.command == nil, let group = invocation.group {
         if invocation.wantsHelp {
           output.product(HelpText.group(group))
           return 0

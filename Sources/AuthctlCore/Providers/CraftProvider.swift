@@ -46,14 +46,20 @@ package struct CraftProvider: Provider {
     let response = try api.call(
       operation, "GET", "/v1/me", headers: headers(for: credential, profile: profile))
     let me = try api.decode(MeResponse.self, from: response, operation)
+    let identity = Identity(subject: me.data.id, email: me.data.email, name: me.data.name)
+    guard case .apiKey = credential else {
+      // seed 001 OAuth scopes: read, write, delete, admin.
+      let scopes = profile.stored?.credentials?.grantedScope ?? profile.value(.scope)
+      return ProviderVerdict(
+        valid: me.success, source: "GET /v1/me", identity: identity,
+        permissions: scopes.map { $0.split(separator: " ").map { "scope \($0)" } } ?? [])
+    }
     // Craft's API does not reveal a key's permission; the user states it at login with --scope.
     let permission =
       profile.value(.scope).map { "\($0) (as given at login)" }
       ?? "unknown (not revealed by the API; set it with login --scope read-only|read-write)"
     return ProviderVerdict(
-      valid: me.success, source: "GET /v1/me",
-      identity: Identity(subject: me.data.id, email: me.data.email, name: me.data.name),
-      details: [("key permission", permission)])
+      valid: me.success, source: "GET /v1/me", identity: identity, details: [("key permission", permission)])
   }
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {

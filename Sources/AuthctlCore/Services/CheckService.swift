@@ -56,8 +56,8 @@ package struct CheckService {
       report = baseReport(used, now: now)
       report.verdict = verdict
       report.identity = merged(verdict.identity, report.identity)
-      report.organization = verdict.organization
-      report.permissions = verdict.permissions
+      report.organization = verdict.organization ?? report.organization
+      report.permissions = verdict.permissions.isEmpty ? report.permissions : verdict.permissions
       report.details = verdict.details
       report.valid = verdict.valid && !used.timing.isExpired(now: now)
     } catch let failure as ProviderFailure {
@@ -71,21 +71,28 @@ package struct CheckService {
     let context = obtained.context
     let descriptor = context.provider.descriptor
     let kind: String
-    let identity: Identity
+    var identity = Identity()
+    var organization: String?
+    var permissions: [String] = []
     switch obtained.credential {
     case .apiKey:
       kind = "API key"
-      identity = Identity()
     case .accessToken(let token):
       kind = "access token"
+      // What the token itself says, for --offline; the provider's verdict replaces it when asked.
       let claims = JWTClaims.decode(token)
-      identity = Identity(subject: claims?.sub, email: claims?.email, login: context.profile.value(.login))
+      identity = Identity(
+        subject: claims?.sub, email: claims?.email, login: claims?.preferredUsername ?? context.profile.value(.login))
+      organization = OpenIDProvider.realm(of: claims?.iss)
+      permissions = (claims?.groups ?? []).map { "group \($0)" }
+        + (claims?.scope?.split(separator: " ").map { "scope \($0)" } ?? [])
     }
     return CheckReport(
       profile: context.name, provider: descriptor.name,
-      baseURL: context.profile.value(.baseURL) ?? descriptor.defaultBaseURL, credentialKind: kind,
-      credentialSource: context.credentialVariable.map { "environment (\($0))" } ?? "keystore",
-      identity: identity, organization: nil, permissions: [], details: [],
+      baseURL: context.profile.value(descriptor.locator) ?? context.profile.value(.baseURL)
+        ?? descriptor.defaultBaseURL,
+      credentialKind: kind, credentialSource: context.credentialVariable.map { "environment (\($0))" } ?? "keystore",
+      identity: identity, organization: organization, permissions: permissions, details: [],
       expiresAt: obtained.timing.expiresAt, secondsLeft: obtained.timing.secondsLeft(now: now),
       refresh: refreshDescription(obtained), verdict: nil, verdictFailure: nil, valid: true,
       warnings: obtained.warnings)

@@ -10,8 +10,8 @@ enum HarnessPaths {
 
   static let fakeProvidersScript: URL = packageRoot.appendingPathComponent("Tests/Servers/fake_providers.py")
 
-  /// The authctl binary: `$AUTHCTL_BIN`, else `<root>/.build/debug/authctl`, else the one built
-  /// next to the running test bundle (for example `.build-e2e/debug/authctl`).
+  /// The authctl binary: `$AUTHCTL_BIN`, else the one built next to the running test bundle (so a
+  /// `--scratch-path` build tests its own binary), else `<root>/.build/debug/authctl`.
   static func authctlBinary() throws -> URL {
     if let path = ProcessInfo.processInfo.environment["AUTHCTL_BIN"], !path.isEmpty {
       guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -19,12 +19,12 @@ enum HarnessPaths {
       }
       return URL(fileURLWithPath: path)
     }
-    let standard = packageRoot.appendingPathComponent(".build/debug/authctl")
-    if FileManager.default.isExecutableFile(atPath: standard.path) { return standard }
     if let testBinary = Bundle.main.executableURL {
       let sibling = testBinary.deletingLastPathComponent().appendingPathComponent("authctl")
       if FileManager.default.isExecutableFile(atPath: sibling.path) { return sibling }
     }
+    let standard = packageRoot.appendingPathComponent(".build/debug/authctl")
+    if FileManager.default.isExecutableFile(atPath: standard.path) { return standard }
     throw HarnessError.binaryMissing(
       "authctl binary not found at \(standard.path): run `swift build` first (or set AUTHCTL_BIN)")
   }
