@@ -109,3 +109,18 @@ struct OptionTableTests {
     for refused in RefusedSecretOption.all { #expect(!declared.contains(refused.long)) }
   }
 }
+
+@Suite("Short option clusters")
+struct ShortClusterTests {
+  @Test(
+    "a value-taking short option may end a cluster, its value attached or next",
+    arguments: [
+      ["-qp", "work", "token"], ["token", "-qp", "work"], ["-qpwork", "token"], ["-vqpwork", "token"],
+    ])
+  func clusterEndsWithValue(argv: [String]) throws {
+    let invocation = try ArgumentParser.parse(argv)
+    #expect(invocation.command?.name == "token")
+    #expect(invocation.value("profile") == "work")
+    #expect(invocation.flag("quiet"))
+  }
+}

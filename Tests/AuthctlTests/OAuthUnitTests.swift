@@ -32,7 +32,9 @@ struct LoopbackReceiverTests {
     let curl = Process()
     curl.executableURL = URL(fileURLWithPath: "/bin/sh")
     let base = "http://127.0.0.1:\(receiver.port)"
-    curl.arguments = ["-c", "curl -s -o /dev/null '\(base)/other'; curl -s '\(base)/callback?code=c1&state=s1'"]
+    curl.arguments = [
+      "-c", "curl -s -o /dev/null '\(base)/other'; curl -s '\(base)/callback?code=c1&state=s1'",
+    ]
     let pipe = Pipe()
     curl.standardOutput = pipe
     try curl.run()
@@ -60,12 +62,15 @@ struct AuthorizationChecksTests {
   func stateChecked() {
     #expect(OAuthFlows.problem(["code": "c", "state": "evil"], state: "s") == .stateMismatch)
     #expect(OAuthFlows.problem(["code": "c"], state: "s") == .stateMismatch)
-    #expect(OAuthFlows.problem(["error": "access_denied", "state": "s"], state: "s") == .denied(code: "access_denied", description: nil))
+    #expect(
+      OAuthFlows.problem(["error": "access_denied", "state": "s"], state: "s")
+        == .denied(code: "access_denied", description: nil))
     #expect(OAuthFlows.problem(["code": "c", "state": "s"], state: "s") == nil)
   }
 
   private func jwt(_ claims: String) -> String {
-    "e30." + Data(claims.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    "e30."
+      + Data(claims.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
       .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_") + ".sig"
   }
 

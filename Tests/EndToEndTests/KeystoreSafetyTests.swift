@@ -14,6 +14,12 @@ import Testing
     "login", "-p", "new", "--provider", "craft", "--base-url", "http://127.0.0.1:9", "--api-key-stdin",
   ]
 
+  /// Runs `args`, giving stdin only to the login that reads it: a write to a command that exits
+  /// without reading would raise SIGPIPE in the test process.
+  private static func run(_ sandbox: Sandbox, _ args: [String]) throws -> RunResult {
+    try sandbox.run(args, stdin: args.first == "login" ? "some-key" : nil)
+  }
+
   // MARK: creation
 
   @Test("The first login creates the directory 0700, the file 0600 and the lock beside it, even with umask 0")
@@ -48,7 +54,7 @@ import Testing
     try CrossCut.writeKeystore(sandbox, Data(CrossCut.keystoreText().utf8), mode: mode)
     let before = try #require(sandbox.keystoreBytes())
     for args in [["token"], Self.writingLogin, ["profiles", "remove", "work"], ["logout", "--all"]] {
-      let result = try sandbox.run(args, stdin: "some-key")
+      let result = try Self.run(sandbox, args)
       #expect(result.status == 7, "\(args): \(result)")
       #expect(result.stderr.contains("chmod 600"), "\(result)")
       #expect(result.stderr.contains(sandbox.keystorePath), "\(result)")
@@ -68,7 +74,7 @@ import Testing
     let before = try #require(sandbox.keystoreBytes())
     try #require(chmod(sandbox.configDirectory, mode_t(mode)) == 0)
     for args in [["token"], Self.writingLogin, ["profiles", "use", "work"]] {
-      let result = try sandbox.run(args, stdin: "some-key")
+      let result = try Self.run(sandbox, args)
       #expect(result.status == 7, "\(args): \(result)")
       #expect(result.stderr.contains("chmod "), "\(result)")
       #expect(result.stderr.contains(sandbox.configDirectory), "\(result)")
@@ -89,7 +95,7 @@ import Testing
     try FileManager.default.createSymbolicLink(atPath: sandbox.keystorePath, withDestinationPath: target)
     let before = FileManager.default.contents(atPath: target)
     for args in [["token"], Self.writingLogin, ["profiles", "remove", "work"]] {
-      let result = try sandbox.run(args, stdin: "some-key")
+      let result = try Self.run(sandbox, args)
       #expect(result.status == 7, "\(args): \(result)")
       #expect(result.stderr.contains("symbolic link"), "\(result)")
       #expect(result.stdout == "")
@@ -120,7 +126,7 @@ import Testing
     let sandbox = try Sandbox()
     try CrossCut.writeKeystore(sandbox, Data(bytes))
     for args in [["token"], Self.writingLogin, ["profiles", "list"], ["logout", "--all"]] {
-      let result = try sandbox.run(args, stdin: "some-key")
+      let result = try Self.run(sandbox, args)
       #expect(result.status == 7, "\(label), \(args): \(result)")
       #expect(result.stderr.contains(sandbox.keystorePath), "\(result)")
       #expect(result.stderr.contains("line \(line)"), "\(label): \(result)")
@@ -137,7 +143,7 @@ import Testing
     let bytes = Data(#"{"version": 99, "profiles": {}, "default_profile": "work"}"#.utf8)
     try CrossCut.writeKeystore(sandbox, bytes)
     for args in [["token"], Self.writingLogin, ["profiles", "list"]] {
-      let result = try sandbox.run(args, stdin: "some-key")
+      let result = try Self.run(sandbox, args)
       #expect(result.status == 7, "\(args): \(result)")
       #expect(result.stderr.contains("99"), "\(result)")
       #expect(result.stderr.contains("version"), "\(result)")
@@ -154,7 +160,7 @@ import Testing
     try handle.truncate(atOffset: size)  // sparse: no 64 MiB actually written
     try handle.close()
     for args in [["token"], Self.writingLogin] {
-      let (result, seconds) = try CrossCut.timed { try sandbox.run(args, stdin: "some-key") }
+      let (result, seconds) = try CrossCut.timed { try Self.run(sandbox, args) }
       #expect(result.status == 7, "\(args): \(result)")
       #expect(result.stderr.contains(sandbox.keystorePath), "\(result)")
       #expect(result.stderr.contains("64 MiB"), "\(result)")

@@ -77,7 +77,8 @@ enum LoginCommand {
     var timeout = 300.0
     if let text = environment.invocation.value("login-timeout") {
       guard let seconds = Double(text), seconds > 0, seconds <= 86400 else {
-        throw UsageError("option '--login-timeout' needs a number of seconds, not '\(text)'", command: "login")
+        throw UsageError(
+          "option '--login-timeout' needs a number of seconds, not '\(text)'", command: "login")
       }
       timeout = seconds
     }

@@ -13,12 +13,15 @@ package enum BrowserOpener {
     #else
       let program = "xdg-open"
     #endif
-    let childEnvironment = environment.filter { !$0.key.hasPrefix("AUTHCTL_") }.map { "\($0.key)=\($0.value)" }
+    let childEnvironment = environment.filter { !$0.key.hasPrefix("AUTHCTL_") }.map {
+      "\($0.key)=\($0.value)"
+    }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     for descriptor: Int32 in [0, 1, 2] {
-      posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+      posix_spawn_file_actions_addopen(
+        &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
     }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

@@ -158,24 +158,29 @@ extension ErrorReport {
     switch error {
     case .browserTimedOut(let seconds):
       return ErrorReport(
-        exitCode: 3, message: "profile '\(profile)': no answer from the browser within \(seconds) s; nothing was stored",
+        exitCode: 3,
+        message: "profile '\(profile)': no answer from the browser within \(seconds) s; nothing was stored",
         hint: "\(login) (on a machine without a browser: --flow device, or open the printed URL elsewhere)")
     case .stateMismatch:
       return ErrorReport(
         exitCode: 3,
-        message: "profile '\(profile)': the redirect's state does not match the request (a forged or stale redirect); nothing was stored",
+        message:
+          "profile '\(profile)': the redirect's state does not match the request (a forged or stale redirect); nothing was stored",
         hint: login)
     case .denied(let code, let description):
       return ErrorReport(
         exitCode: 3,
-        message: "profile '\(profile)': the authorization was refused (\(sanitize(code))\(description.map { ": \(sanitize($0))" } ?? ""))",
+        message:
+          "profile '\(profile)': the authorization was refused (\(sanitize(code))\(description.map { ": \(sanitize($0))" } ?? ""))",
         hint: login, providerCode: code)
     case .incompleteRedirect(let missing):
       return ErrorReport(
-        exitCode: 5, message: "profile '\(profile)': the redirect carried no \(missing); nothing was stored", hint: login)
+        exitCode: 5, message: "profile '\(profile)': the redirect carried no \(missing); nothing was stored",
+        hint: login)
     case .deviceCodeExpired:
       return ErrorReport(
-        exitCode: 3, message: "profile '\(profile)': the device code expired before it was approved", hint: login,
+        exitCode: 3, message: "profile '\(profile)': the device code expired before it was approved",
+        hint: login,
         providerCode: "expired_token")
     case .invalidIDToken(let problem):
       return ErrorReport(
@@ -189,7 +194,8 @@ extension ErrorReport {
       return ErrorReport(exitCode: 1, message: "profile '\(profile)': \(reason)")
     case .discoveryMismatch(let reason):
       return ErrorReport(
-        exitCode: 5, message: "profile '\(profile)': \(sanitize(reason))", hint: "check --issuer: it must be the exact issuer URL")
+        exitCode: 5, message: "profile '\(profile)': \(sanitize(reason))",
+        hint: "check --issuer: it must be the exact issuer URL")
     }
   }
 

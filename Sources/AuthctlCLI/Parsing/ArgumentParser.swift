@@ -18,29 +18,21 @@ package enum ArgumentParser {
         onlyArguments = true
         continue
       }
-      let (spec, inline) = try lookUp(word, in: known, command: command)
-      if spec.takesValue {
-        if let inline {
-          invocation.values[spec.long] = inline
-        } else if index + 1 < argv.count {
-          index += 1
-          invocation.values[spec.long] = argv[index]
-        } else {
-          throw UsageError(
-            "option '--\(spec.long)' needs a value (\(spec.valueName ?? "VALUE"))", command: command?.name)
-        }
-      } else if inline != nil {
-        throw UsageError("option '--\(spec.long)' takes no value", command: command?.name)
-      } else {
-        invocation.flags.insert(spec.long)
-      }
-      if !spec.takesValue, let cluster = shortCluster(word), cluster.count > 1 {
-        for letter in cluster.dropFirst() {
-          let (extra, _) = try lookUp("-\(letter)", in: known, command: command)
-          guard !extra.takesValue else {
-            throw UsageError("option '-\(letter)' needs a value; give it on its own", command: command?.name)
+      for (spec, inline) in try expand(word, in: known, command: command) {
+        if spec.takesValue {
+          if let inline {
+            invocation.values[spec.long] = inline
+          } else if index + 1 < argv.count {
+            index += 1
+            invocation.values[spec.long] = argv[index]
+          } else {
+            throw UsageError(
+              "option '--\(spec.long)' needs a value (\(spec.valueName ?? "VALUE"))", command: command?.name)
           }
-          invocation.flags.insert(extra.long)
+        } else if inline != nil {
+          throw UsageError("option '--\(spec.long)' takes no value", command: command?.name)
+        } else {
+          invocation.flags.insert(spec.long)
         }
       }
     }
@@ -60,13 +52,9 @@ package enum ArgumentParser {
         let name = word.hasPrefix("--") ? String(word.dropFirst(2).prefix { $0 != "=" }) : nil
         // A refused secret option is reported before anything else, wherever it stands.
         if RefusedSecretOption.all.contains(where: { $0.long == name }) {
-          _ = try lookUp(word, in: [], command: nil)
+          _ = try expand(word, in: [], command: nil)
         }
-        let short = shortCluster(word)?.last
-        let spec = everyOption.first { $0.long == name || (short != nil && $0.short == short) }
-        if let spec, spec.takesValue, !word.contains("="), shortCluster(word).map({ $0.count == 1 }) ?? true {
-          index += 1
-        }
+        if takesNextWord(word, everyOption) { index += 1 }
       } else {
         words.append((index, word))
         if words.count == 1 && !CommandCatalog.groups.contains(word) { break }
@@ -93,9 +81,26 @@ package enum ArgumentParser {
     return (spec, first, [firstIndex, secondIndex])
   }
 
-  private static func lookUp(
+  /// Whether an option word consumes the next word as its value (`--profile work`, `-qp work`).
+  private static func takesNextWord(_ word: String, _ options: [OptionSpec]) -> Bool {
+    if word.hasPrefix("--") {
+      let name = String(word.dropFirst(2).prefix { $0 != "=" })
+      return !word.contains("=") && options.first { $0.long == name }?.takesValue == true
+    }
+    let cluster = shortCluster(word) ?? []
+    guard
+      let first = cluster.firstIndex(where: { letter in
+        options.contains { $0.short == letter && $0.takesValue }
+      })
+    else { return false }
+    return first == cluster.count - 1
+  }
+
+  /// The options one word names: `--name[=value]`, or a cluster of short flags `-qv` that may end with one
+  /// option taking a value, attached (`-pwork`) or as the next word (`-qp work`).
+  private static func expand(
     _ word: String, in known: [OptionSpec], command: CommandSpec?
-  ) throws(UsageError) -> (OptionSpec, String?) {
+  ) throws(UsageError) -> [(OptionSpec, String?)] {
     if word.hasPrefix("--") {
       let body = word.dropFirst(2)
       let name = String(body.prefix { $0 != "=" })
@@ -105,15 +110,25 @@ package enum ArgumentParser {
           "option '--\(name)' would put a secret on the command line, where every user can read it with 'ps'; use \(refused.alternative)",
           command: command?.name)
       }
-      if let spec = known.first(where: { $0.long == name }) { return (spec, inline) }
+      if let spec = known.first(where: { $0.long == name }) { return [(spec, inline)] }
       throw unknownOption("--\(name)", known: known.map { "--\($0.long)" }, command: command)
     }
-    guard let letter = shortCluster(word)?.first, let spec = known.first(where: { $0.short == letter }) else {
-      throw unknownOption(word, known: known.compactMap { $0.short.map { "-\($0)" } }, command: command)
-    }
     let cluster = shortCluster(word) ?? []
-    if spec.takesValue && cluster.count > 1 { return (spec, String(cluster.dropFirst())) }
-    return (spec, nil)
+    var result: [(OptionSpec, String?)] = []
+    for (offset, letter) in cluster.enumerated() {
+      guard let spec = known.first(where: { $0.short == letter }) else {
+        throw unknownOption(
+          "-\(letter)", known: known.compactMap { $0.short.map { "-\($0)" } }, command: command)
+      }
+      guard spec.takesValue else {
+        result.append((spec, nil))
+        continue
+      }
+      let rest = String(cluster.dropFirst(offset + 1))
+      result.append((spec, rest.isEmpty ? nil : rest))
+      break
+    }
+    return result
   }
 
   private static func unknownOption(_ word: String, known: [String], command: CommandSpec?) -> UsageError {

@@ -24,7 +24,8 @@ package enum CommandCatalog {
       OptionSpec("print-token", help: "Print the new token (or key) on stdout."),
       OptionSpec("no-browser", help: "Print the login URL but do not open a browser."),
       OptionSpec(
-        "login-timeout", value: "SECONDS", help: "How long to wait for the browser or device approval (default 300)."),
+        "login-timeout", value: "SECONDS",
+        help: "How long to wait for the browser or device approval (default 300)."),
     ],
     discussion: """
       Examples:

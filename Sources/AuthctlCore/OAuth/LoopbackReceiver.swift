@@ -22,7 +22,9 @@ package final class LoopbackReceiver {
     address.sin_port = 0
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let named = withUnsafeMutablePointer(to: &address) {
@@ -57,7 +59,8 @@ package final class LoopbackReceiver {
       guard client >= 0 else { continue }
       defer { close(client) }
       guard let target = Self.readRequestTarget(client) else {
-        Self.respond(client, status: "400 Bad Request", ok: false, message: "This is authctl's login listener.")
+        Self.respond(
+          client, status: "400 Bad Request", ok: false, message: "This is authctl's login listener.")
         continue
       }
       let (requestPath, query) = Self.split(target)
@@ -91,7 +94,8 @@ package final class LoopbackReceiver {
   /// `GET /callback?code=x HTTP/1.1` → `/callback?code=x`.
   static func parseRequestLine(_ bytes: [UInt8]) -> String? {
     guard let end = bytes.firstIndex(of: 13) ?? bytes.firstIndex(of: 10) else { return nil }
-    let words = String(decoding: bytes[..<end], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
+    let words = String(decoding: bytes[..<end], as: UTF8.self).split(
+      separator: " ", omittingEmptySubsequences: false)
     guard words.count == 3, words[0] == "GET", words[1].hasPrefix("/"), words[2].hasPrefix("HTTP/1.") else {
       return nil
     }

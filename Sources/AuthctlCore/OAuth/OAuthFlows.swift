@@ -19,20 +19,26 @@ package struct OAuthFlows {
     let pkce = session.support.usesPKCE ? try PKCE.generate() : nil
     let nonce = session.support.isOpenIDConnect ? try PKCE.randomToken() : nil
     var parameters = [
-      ("response_type", "code"), ("client_id", client.identity.clientID), ("redirect_uri", receiver.redirectURI),
+      ("response_type", "code"), ("client_id", client.identity.clientID),
+      ("redirect_uri", receiver.redirectURI),
     ]
     if let scope { parameters.append(("scope", scope)) }
     parameters.append(("state", state))
-    if let pkce { parameters += [("code_challenge", pkce.challenge), ("code_challenge_method", pkce.method)] }
+    if let pkce {
+      parameters += [("code_challenge", pkce.challenge), ("code_challenge_method", pkce.method)]
+    }
     if let nonce { parameters.append(("nonce", nonce)) }
     let base = client.endpoints.authorization
-    let url = base + (base.contains("?") ? "&" : "?") + String(decoding: OAuthClient.form(parameters), as: UTF8.self)
+    let url =
+      base + (base.contains("?") ? "&" : "?") + String(decoding: OAuthClient.form(parameters), as: UTF8.self)
     announceBrowser(url)
     let redirect = try receiver.waitForRedirect(timeout: interaction.timeout, clock: clock) { query in
       Self.judge(query, state: state)
     }
     if let problem = Self.problem(redirect, state: state) { throw problem }
-    guard let code = redirect["code"], !code.isEmpty else { throw LoginFlowError.incompleteRedirect(missing: "code") }
+    guard let code = redirect["code"], !code.isEmpty else {
+      throw LoginFlowError.incompleteRedirect(missing: "code")
+    }
     interaction.progress("Authorization received; exchanging the code.")
     let answer = try client.exchange(code: code, redirectURI: receiver.redirectURI, verifier: pkce?.verifier)
     try checkIDToken(answer, nonce: nonce)
@@ -58,7 +64,8 @@ package struct OAuthFlows {
         poll = try client.pollDevice(authorization.deviceCode)
       } catch let failure {
         switch failure.error {
-        case .rejected(let detail) where detail.code == "expired_token": throw LoginFlowError.deviceCodeExpired
+        case .rejected(let detail) where detail.code == "expired_token":
+          throw LoginFlowError.deviceCodeExpired
         case .rejected(let detail) where detail.code == "access_denied":
           throw LoginFlowError.denied(code: "access_denied", description: detail.message)
         default: throw failure
@@ -78,13 +85,15 @@ package struct OAuthFlows {
   private func announceBrowser(_ url: String) {
     interaction.announce("Open this URL in a browser to log in:\n  \(url)")
     interaction.openBrowser?(url)
-    interaction.progress("Waiting for the browser (up to \(Int(interaction.timeout / 60)) min; Ctrl-C to stop)…")
+    interaction.progress(
+      "Waiting for the browser (up to \(Int(interaction.timeout / 60)) min; Ctrl-C to stop)…")
   }
 
   private func checkIDToken(_ answer: TokenResponse, nonce: String?) throws {
     guard session.support.isOpenIDConnect, let idToken = answer.idToken else { return }
     if let problem = IDTokenCheck.problem(
-      idToken, issuer: client.endpoints.issuer, clientID: client.identity.clientID, nonce: nonce, now: clock.now())
+      idToken, issuer: client.endpoints.issuer, clientID: client.identity.clientID, nonce: nonce,
+      now: clock.now())
     {
       throw LoginFlowError.invalidIDToken(problem)
     }
@@ -94,7 +103,8 @@ package struct OAuthFlows {
   static func judge(_ query: [String: String], state: String?) -> (ok: Bool, message: String) {
     if let problem = problem(query, state: state) {
       switch problem {
-      case .denied(let code, _): return (false, "The authorization was refused (\(code)). You can close this tab.")
+      case .denied(let code, _):
+        return (false, "The authorization was refused (\(code)). You can close this tab.")
       default: return (false, "This login could not be completed. You can close this tab.")
       }
     }
@@ -116,7 +126,8 @@ struct SingleSignOn {
 
   func run(_ profile: ResolvedProfile, _ provider: any Provider, _ api: ProviderAPI) throws -> IssuedToken {
     guard let tenant = profile.value(.tenantID) else {
-      throw CredentialError.missingSetting(what: "tenant id", option: "--tenant-id", variable: "AUTHCTL_TENANT_ID")
+      throw CredentialError.missingSetting(
+        what: "tenant id", option: "--tenant-id", variable: "AUTHCTL_TENANT_ID")
     }
     // SPEC §3: the seed has no `state`, so the redirect path carries an unguessable segment instead.
     let receiver = try LoopbackReceiver(path: "/callback/\(try PKCE.randomToken())")
@@ -126,8 +137,10 @@ struct SingleSignOn {
     }
     interaction.announce("Open this URL in a browser to log in:\n  \(url)")
     interaction.openBrowser?(url)
-    interaction.progress("Waiting for the browser (up to \(Int(interaction.timeout / 60)) min; Ctrl-C to stop)…")
-    let redirect = try receiver.waitForRedirect(timeout: interaction.timeout, clock: workspace.clock) { query in
+    interaction.progress(
+      "Waiting for the browser (up to \(Int(interaction.timeout / 60)) min; Ctrl-C to stop)…")
+    let redirect = try receiver.waitForRedirect(timeout: interaction.timeout, clock: workspace.clock) {
+      query in
       OAuthFlows.judge(query, state: nil)
     }
     if let problem = OAuthFlows.problem(redirect, state: nil) { throw problem }

@@ -30,11 +30,13 @@ package struct OAuthSession {
     }
     if !rediscover, let remembered = profile.stored?.oauth, remembered.issuer == issuer {
       return OAuthSession(
-        client: OAuthClient(api: api, endpoints: remembered, identity: identity), support: support, discovered: false)
+        client: OAuthClient(api: api, endpoints: remembered, identity: identity), support: support,
+        discovered: false)
     }
     let endpoints = try Discovery.fetch(issuer: issuer, api: api)
     return OAuthSession(
-      client: OAuthClient(api: api, endpoints: endpoints, identity: identity), support: support, discovered: true)
+      client: OAuthClient(api: api, endpoints: endpoints, identity: identity), support: support,
+      discovered: true)
   }
 
   /// Turns a token answer into what the keystore stores, with the lifetime from `expires_in` or the JWT.
@@ -43,7 +45,8 @@ package struct OAuthSession {
     let expiresAt = answer.expiresIn.map { Int64(now + $0) } ?? claims?.exp.map { Int64($0) }
     let issuedAt = answer.expiresIn != nil ? Int64(now) : claims?.iat.map { Int64($0) } ?? Int64(now)
     return IssuedToken(
-      accessToken: answer.accessToken, expiresAt: expiresAt, issuedAt: issuedAt, refreshToken: answer.refreshToken,
+      accessToken: answer.accessToken, expiresAt: expiresAt, issuedAt: issuedAt,
+      refreshToken: answer.refreshToken,
       idToken: answer.idToken, scope: answer.scope)
   }
 }

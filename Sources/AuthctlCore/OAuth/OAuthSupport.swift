@@ -23,7 +23,8 @@ package struct OAuthSupport: Sendable {
   /// OAuth errors at a token endpoint (RFC 6749 §5.2, RFC 8628 §3.5) classified for SPEC §6.
   package static func classify(status: Int, detail: ProviderErrorDetail) -> ProviderError {
     switch detail.code {
-    case "invalid_grant", "invalid_client", "unauthorized_client", "access_denied", "expired_token", "invalid_token":
+    case "invalid_grant", "invalid_client", "unauthorized_client", "access_denied", "expired_token",
+      "invalid_token":
       .rejected(detail)
     case "authorization_pending", "slow_down":
       .refused(status: status, detail)

@@ -30,7 +30,8 @@ package struct CraftProvider: Provider {
       let authHost = profile.value(.authURL) ?? "https://craft.fast"
       let apiHost = profile.value(.baseURL) ?? "https://api.craft.fast"
       return OAuthEndpoints(
-        authorization: Self.trimmed(authHost) + "/oauth/authorize", token: Self.trimmed(apiHost) + "/v1/oauth/token")
+        authorization: Self.trimmed(authHost) + "/oauth/authorize",
+        token: Self.trimmed(apiHost) + "/v1/oauth/token")
     })
 
   static func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }

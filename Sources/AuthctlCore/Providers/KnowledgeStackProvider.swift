@@ -122,12 +122,14 @@ package struct KnowledgeStackProvider: Provider {
   }
 
   // seed 003: POST /v1/auth/sso/initiate {tenant_id, redirect_uri} → {redirect_url}.
-  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure)
+  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI)
+    throws(ProviderFailure)
     -> String
   {
     let operation = "start single sign-on"
     let response = try api.call(
-      operation, "POST", "/v1/auth/sso/initiate", json: SSOInitiateRequest(tenantID: tenantID, redirectURI: redirectURI))
+      operation, "POST", "/v1/auth/sso/initiate",
+      json: SSOInitiateRequest(tenantID: tenantID, redirectURI: redirectURI))
     return try api.decode(SSOInitiateResponse.self, from: response, operation).redirectURL
   }
 

@@ -9,17 +9,21 @@ package struct OpenIDProvider: Provider {
     descriptor: ProviderDescriptor(
       name: "oidc", summary: "Any OpenID Connect / OAuth 2 issuer, found through discovery",
       flows: [.browser, .device, .clientCredentials, .token], defaultBaseURL: "", renewal: .refreshToken,
-      hasKeyAPI: false, keysManagedAt: "API keys are not part of OpenID Connect; manage clients at your issuer",
-      logoutEndpoint: "token revocation (RFC 7009) or end-session", loginLabel: "login name", locator: .issuer),
+      hasKeyAPI: false,
+      keysManagedAt: "API keys are not part of OpenID Connect; manage clients at your issuer",
+      logoutEndpoint: "token revocation (RFC 7009) or end-session", loginLabel: "login name", locator: .issuer
+    ),
     sendsProjectID: false)
 
   /// emergence (seed 000): the CRAFT API behind Keycloak; Bearer plus `X-Project-ID`.
   package static let emergence = OpenIDProvider(
     descriptor: ProviderDescriptor(
-      name: "emergence", summary: "Emergence CRAFT API behind Keycloak: OIDC with PKCE, device, client credentials",
+      name: "emergence",
+      summary: "Emergence CRAFT API behind Keycloak: OIDC with PKCE, device, client credentials",
       flows: [.browser, .device, .clientCredentials, .token], defaultBaseURL: "", renewal: .refreshToken,
       hasKeyAPI: false, keysManagedAt: "Emergence uses Keycloak clients and tokens, not API keys",
-      logoutEndpoint: "token revocation (RFC 7009) or end-session", loginLabel: "login name", locator: .issuer),
+      logoutEndpoint: "token revocation (RFC 7009) or end-session", loginLabel: "login name", locator: .issuer
+    ),
     sendsProjectID: true)
 
   package let oauth: OAuthSupport? = OAuthSupport(
@@ -28,12 +32,15 @@ package struct OpenIDProvider: Provider {
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
     var headers = [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
     // seed 000: "X-Project-ID ... UUID of the target project", never embedded in the JWT.
-    if sendsProjectID, let project = profile?.value(.projectID) { headers.append(HTTPHeader("X-Project-ID", project)) }
+    if sendsProjectID, let project = profile?.value(.projectID) {
+      headers.append(HTTPHeader("X-Project-ID", project))
+    }
     return headers
   }
 
   // OpenID Connect Core §5.3: userinfo is the issuer's own verdict on the access token.
-  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
+  package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure)
     -> ProviderVerdict
   {
     let session: OAuthSession
@@ -50,7 +57,9 @@ package struct OpenIDProvider: Provider {
       subject: claims["sub"]?.text ?? token?.sub, email: claims["email"]?.text ?? token?.email,
       login: claims["preferred_username"]?.text ?? token?.preferredUsername, name: claims["name"]?.text)
     let groups = claims["groups"]?.strings ?? token?.groups ?? []
-    let scopes = (token?.scope ?? profile.stored?.credentials?.grantedScope)?.split(separator: " ").map { "scope \($0)" } ?? []
+    let scopes =
+      (token?.scope ?? profile.stored?.credentials?.grantedScope)?.split(separator: " ").map { "scope \($0)" }
+      ?? []
     return ProviderVerdict(
       valid: true, source: "GET userinfo", identity: identity,
       organization: Self.realm(of: token?.iss ?? profile.value(.issuer)),
@@ -65,13 +74,15 @@ package struct OpenIDProvider: Provider {
   }
 
   // SPEC §3: RFC 7009 revocation of the refresh token, then the access token; else end-session with the ID token.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
+  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
+    throws(ProviderFailure)
     -> Bool
   {
     guard let endpoints = profile.stored?.oauth, let clientID = profile.value(.clientID) else { return false }
     let client = OAuthClient(
       api: api, endpoints: endpoints,
-      identity: OAuthClientIdentity(clientID: clientID, clientSecret: profile.value(.clientSecret), style: .form))
+      identity: OAuthClientIdentity(
+        clientID: clientID, clientSecret: profile.value(.clientSecret), style: .form))
     let stored = profile.stored?.credentials
     if endpoints.revocation != nil {
       if let refresh = stored?.refreshToken { try client.revoke(refresh, hint: "refresh_token") }
@@ -79,9 +90,11 @@ package struct OpenIDProvider: Provider {
       return true
     }
     guard let endSession = endpoints.endSession, let idToken = stored?.idToken else { return false }
-    let query = String(decoding: OAuthClient.form([("id_token_hint", idToken), ("client_id", clientID)]), as: UTF8.self)
+    let query = String(
+      decoding: OAuthClient.form([("id_token_hint", idToken), ("client_id", clientID)]), as: UTF8.self)
     _ = try api.send(
-      "end the session", "GET", url: endSession + (endSession.contains("?") ? "&" : "?") + query, secrets: [idToken])
+      "end the session", "GET", url: endSession + (endSession.contains("?") ? "&" : "?") + query,
+      secrets: [idToken])
     return true
   }
 

@@ -154,7 +154,8 @@ package protocol Provider: Sendable {
   /// How the provider speaks OAuth 2, or nil when it does not.
   var oauth: OAuthSupport? { get }
   /// Starts single sign-on and returns the identity provider's URL (knowledge-stack, seed 003).
-  func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure) -> String
+  func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure)
+    -> String
   /// Turns an error answer into the provider's code and message, if its envelope is recognized.
   func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail
   /// Classifies a non-2xx answer, after `errorDetail`.
@@ -166,7 +167,8 @@ extension Provider {
 
   package var oauth: OAuthSupport? { nil }
 
-  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI) throws(ProviderFailure)
+  package func startSingleSignOn(tenantID: String, redirectURI: String, api: ProviderAPI)
+    throws(ProviderFailure)
     -> String
   {
     throw api.failure("start single sign-on", .unsupported("\(descriptor.name) has no single sign-on"))

@@ -18,7 +18,8 @@ package struct ProviderAPI {
   }
 
   package func failure(_ operation: String, _ error: ProviderError, host: String? = nil) -> ProviderFailure {
-    ProviderFailure(provider: provider.descriptor.name, operation: operation, host: host ?? self.host, error: error)
+    ProviderFailure(
+      provider: provider.descriptor.name, operation: operation, host: host ?? self.host, error: error)
   }
 
   /// Sends a request to `path` (appended to the base URL exactly as the seed writes it); returns only 2xx answers.
@@ -45,7 +46,8 @@ package struct ProviderAPI {
     } catch {
       switch error {
       case .rateLimited(_, _, let answer):
-        throw failure(operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)), host: host)
+        throw failure(
+          operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)), host: host)
       case .serverError(_, let status, _, let answer):
         let detail = provider.errorDetail(status: status, body: answer.body)
         throw failure(operation, .unavailable(status: status, detail), host: host)

@@ -1,7 +1,8 @@
 /// The built-in providers, in the order `providers` lists them.
 package enum ProviderRegistry {
   package static let all: [any Provider] = [
-    OpenIDProvider.emergence, CraftProvider(), EmbermindProvider(), KnowledgeStackProvider(), MetakraftwerkProvider(),
+    OpenIDProvider.emergence, CraftProvider(), EmbermindProvider(), KnowledgeStackProvider(),
+    MetakraftwerkProvider(),
     OpenIDProvider.generic,
   ]
 

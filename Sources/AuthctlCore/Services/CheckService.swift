@@ -82,16 +82,19 @@ package struct CheckService {
       // What the token itself says, for --offline; the provider's verdict replaces it when asked.
       let claims = JWTClaims.decode(token)
       identity = Identity(
-        subject: claims?.sub, email: claims?.email, login: claims?.preferredUsername ?? context.profile.value(.login))
+        subject: claims?.sub, email: claims?.email,
+        login: claims?.preferredUsername ?? context.profile.value(.login))
       organization = OpenIDProvider.realm(of: claims?.iss)
-      permissions = (claims?.groups ?? []).map { "group \($0)" }
+      permissions =
+        (claims?.groups ?? []).map { "group \($0)" }
         + (claims?.scope?.split(separator: " ").map { "scope \($0)" } ?? [])
     }
     return CheckReport(
       profile: context.name, provider: descriptor.name,
       baseURL: context.profile.value(descriptor.locator) ?? context.profile.value(.baseURL)
         ?? descriptor.defaultBaseURL,
-      credentialKind: kind, credentialSource: context.credentialVariable.map { "environment (\($0))" } ?? "keystore",
+      credentialKind: kind,
+      credentialSource: context.credentialVariable.map { "environment (\($0))" } ?? "keystore",
       identity: identity, organization: organization, permissions: permissions, details: [],
       expiresAt: obtained.timing.expiresAt, secondsLeft: obtained.timing.secondsLeft(now: now),
       refresh: refreshDescription(obtained), verdict: nil, verdictFailure: nil, valid: true,

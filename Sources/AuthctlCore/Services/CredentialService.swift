@@ -50,7 +50,8 @@ package struct CredentialService {
       {
         return try renew(context, forced: true)
       }
-      if context.provider.descriptor.flows.contains(.clientCredentials), context.profile.value(.clientID) != nil,
+      if context.provider.descriptor.flows.contains(.clientCredentials),
+        context.profile.value(.clientID) != nil,
         context.profile.value(.clientSecret) != nil
       {
         return try renew(context, forced: true)
@@ -120,10 +121,13 @@ package struct CredentialService {
   ) {
     let api = workspace.api(for: context.provider, profile: context.profile)
     do {
-      let issued = try TokenRenewal(context: context, api: api, password: password, clock: workspace.clock).run()
+      let issued = try TokenRenewal(context: context, api: api, password: password, clock: workspace.clock)
+        .run()
       let timing = TokenTiming(
         expiresAt: issued.expiresAt, issuedAt: issued.issuedAt ?? Int64(workspace.clock.now()))
-      return (Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), issued)
+      return (
+        Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), issued
+      )
     } catch let failure as ProviderFailure
       where failure.isUnreachable && !context.timing.isExpired(now: workspace.clock.now())
     {

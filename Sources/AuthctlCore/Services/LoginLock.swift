@@ -22,7 +22,9 @@ enum LoginLock {
       guard mayWait else { throw LoginFlowError.loginInProgress(profile: profile) }
       // Another login of this profile is waiting on its person; wait for it to finish (Ctrl-C stops us).
       while fcntl(descriptor, F_SETLKW, &request) != 0 {
-        guard errno == EINTR else { throw KeystoreError.io(path: path, operation: "fcntl(F_SETLKW)", errno: errno) }
+        guard errno == EINTR else {
+          throw KeystoreError.io(path: path, operation: "fcntl(F_SETLKW)", errno: errno)
+        }
       }
     }
     return try body()

@@ -43,7 +43,8 @@ package struct LoginRequest {
   package var interaction: LoginInteraction
 
   package init(
-    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?, rememberPassword: Bool,
+    profileOption: String?, options: [ProfileField: String], stdinSecret: StdinSecret?,
+    rememberPassword: Bool,
     prompt: ((String) throws -> String?)?, interaction: LoginInteraction
   ) {
     self.profileOption = profileOption
@@ -129,7 +130,9 @@ package struct LoginService {
         credential: .accessToken(issued.accessToken),
         timing: timing, identity: Identity(login: login), stored: stored, notes: notes)
     default:
-      return try OAuthLogin(workspace: workspace, request: request, profile: profile, context: context, flow: flow).run()
+      return try OAuthLogin(
+        workspace: workspace, request: request, profile: profile, context: context, flow: flow
+      ).run()
     }
   }
 
@@ -155,7 +158,8 @@ package struct LoginService {
     }
     // A client secret goes with any OAuth flow (a confidential client); it only picks the default.
     if let implied, implied != flow, implied != .clientCredentials {
-      throw CredentialError.conflictingInput("the -stdin option given does not go with the \(flow.rawValue) flow")
+      throw CredentialError.conflictingInput(
+        "the -stdin option given does not go with the \(flow.rawValue) flow")
     }
     return flow
   }

@@ -28,7 +28,15 @@ package struct LogoutService {
 
   package func logout(profileOption: String?) throws -> LogoutOutcome {
     let document = try workspace.keystore.read()
-    let context = try ProfileContext.load(workspace, option: profileOption, document: document)
+    let context: ProfileContext
+    do {
+      context = try ProfileContext.load(workspace, option: profileOption, document: document)
+    } catch CredentialError.unknownProvider(let name, _) {
+      // A profile this build cannot talk to still has its secrets removed.
+      try workspace.keystore.update { document in document.profiles[name]?.credentials = nil }
+      return LogoutOutcome(
+        profile: name, endpoint: nil, failure: nil, removedSecrets: true, environmentVariable: nil)
+    }
     var outcome = LogoutOutcome(
       profile: context.name, endpoint: nil, failure: nil, removedSecrets: false,
       environmentVariable: context.credentialVariable)

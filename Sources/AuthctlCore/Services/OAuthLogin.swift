@@ -20,9 +20,13 @@ struct OAuthLogin {
     case .token:
       issued = try pastedToken(profile)
     case .sso:
-      issued = try interactively { try SingleSignOn(workspace: workspace, interaction: request.interaction).run(profile, context.provider, api) }
+      issued = try interactively {
+        try SingleSignOn(workspace: workspace, interaction: request.interaction).run(
+          profile, context.provider, api)
+      }
     default:
-      let session = try OAuthSession.open(profile: profile, provider: context.provider, api: api, rediscover: true)
+      let session = try OAuthSession.open(
+        profile: profile, provider: context.provider, api: api, rediscover: true)
       // seed 001: craft's token endpoint takes the client secret in its JSON body.
       if session.support.style == .json && session.client.identity.clientSecret == nil {
         throw CredentialError.secretUnavailable(
@@ -37,7 +41,8 @@ struct OAuthLogin {
           throw CredentialError.secretUnavailable(
             what: "a client secret", option: "--client-secret-stdin", variable: "AUTHCTL_CLIENT_SECRET")
         }
-        issued = OAuthSession.issued(try session.client.clientCredentials(scope: profile.value(.scope)), now: workspace.clock.now())
+        issued = OAuthSession.issued(
+          try session.client.clientCredentials(scope: profile.value(.scope)), now: workspace.clock.now())
       case .device:
         issued = try interactively { try flows.device(scope: scope) }
       default:
@@ -48,16 +53,18 @@ struct OAuthLogin {
     let fromEnvironment = profile.isFromEnvironment(.clientSecret) || profile.isFromEnvironment(.accessToken)
     let caches = !fromEnvironment || workspace.cachesTokens
     let loginService = LoginService(workspace: workspace)
-    let stored = try caches && loginService.save(profile, context: context, flow: flow, endpoints: endpoints) { credentials in
-      credentials.accessToken = issued.accessToken
-      credentials.expiresAt = issued.expiresAt
-      credentials.issuedAt = issued.issuedAt
-      credentials.refreshToken = issued.refreshToken
-      credentials.idToken = issued.idToken
-      credentials.grantedScope = issued.scope
-      // SPEC §3: a client secret given on stdin is stored (refresh needs it); one from the environment is not.
-      if secretFromStdin { credentials.clientSecret = profile.value(.clientSecret) }
-    }
+    let stored =
+      try caches
+      && loginService.save(profile, context: context, flow: flow, endpoints: endpoints) { credentials in
+        credentials.accessToken = issued.accessToken
+        credentials.expiresAt = issued.expiresAt
+        credentials.issuedAt = issued.issuedAt
+        credentials.refreshToken = issued.refreshToken
+        credentials.idToken = issued.idToken
+        credentials.grantedScope = issued.scope
+        // SPEC §3: a client secret given on stdin is stored (refresh needs it); one from the environment is not.
+        if secretFromStdin { credentials.clientSecret = profile.value(.clientSecret) }
+      }
     let claims = JWTClaims.decode(issued.idToken ?? issued.accessToken)
     return LoginOutcome(
       profile: profile.name, provider: context.provider.descriptor.name, flow: flow,
@@ -70,7 +77,8 @@ struct OAuthLogin {
   /// SPEC §3: one interactive login per profile at a time; a second waits, or fails fast when not interactive.
   private func interactively<T>(_ body: () throws -> T) throws -> T {
     try LoginLock.holding(
-      location: workspace.keystore.location, profile: profile.name, mayWait: request.interaction.mayWait, body)
+      location: workspace.keystore.location, profile: profile.name, mayWait: request.interaction.mayWait, body
+    )
   }
 
   // seed 000: a development token is pasted; its lifetime comes from the JWT when it is one.
@@ -80,7 +88,8 @@ struct OAuthLogin {
     if token == nil, profile.isFromEnvironment(.accessToken) { token = profile.value(.accessToken) }
     if token == nil, let prompt = request.prompt { token = try prompt("Token: ") }
     guard let token, !token.isEmpty else {
-      throw CredentialError.secretUnavailable(what: "a token", option: "--token-stdin", variable: "AUTHCTL_ACCESS_TOKEN")
+      throw CredentialError.secretUnavailable(
+        what: "a token", option: "--token-stdin", variable: "AUTHCTL_ACCESS_TOKEN")
     }
     let claims = JWTClaims.decode(token)
     if let exp = claims?.exp, exp <= workspace.clock.now() {

@@ -25,7 +25,8 @@ package enum ProfileRecord {
     if let scope = issued.scope { credentials.grantedScope = scope }
     record.credentials = credentials
     if !context.storedCredentialsApply {
-      context.provider.descriptor.locator.store(context.profile.value(context.provider.descriptor.locator), in: &record)
+      context.provider.descriptor.locator.store(
+        context.profile.value(context.provider.descriptor.locator), in: &record)
     }
     document.profiles[context.name] = record
     if document.defaultProfile == nil { document.defaultProfile = context.name }

@@ -66,6 +66,11 @@ package struct ProfileService {
   package func remove(name: String) throws -> String? {
     guard ProfileName.isValid(name) else { throw CredentialError.invalidProfileName(name) }
     guard try workspace.keystore.read()?.profiles[name] != nil else {
+      if workspace.resolver.resolve(name: name, document: nil, isSelected: false).existsInEnvironment {
+        throw CredentialError.conflictingInput(
+          "profile '\(name)' lives only in environment variables (AUTHCTL_PROFILE_\(ProfileName.environmentForm(name))_*); unset them to remove it"
+        )
+      }
       throw CredentialError.profileNotFound(profile: name)
     }
     return try workspace.keystore.update { document in

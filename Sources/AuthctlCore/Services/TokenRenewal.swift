@@ -33,7 +33,9 @@ struct TokenRenewal {
     if let refreshToken = stored?.refreshToken {
       return OAuthSession.issued(try session.client.refresh(refreshToken), now: clock.now())
     }
-    if session.client.identity.clientSecret != nil, context.provider.descriptor.flows.contains(.clientCredentials) {
+    if session.client.identity.clientSecret != nil,
+      context.provider.descriptor.flows.contains(.clientCredentials)
+    {
       let answer = try session.client.clientCredentials(scope: context.profile.value(.scope))
       return OAuthSession.issued(answer, now: clock.now())
     }

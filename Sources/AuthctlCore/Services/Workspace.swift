@@ -26,7 +26,8 @@ package struct Workspace {
 
   package func api(for provider: any Provider, profile: ResolvedProfile) -> ProviderAPI {
     let locator = profile.value(provider.descriptor.locator) ?? profile.value(.baseURL)
-    return ProviderAPI(provider: provider, baseURL: locator ?? provider.descriptor.defaultBaseURL, client: http)
+    return ProviderAPI(
+      provider: provider, baseURL: locator ?? provider.descriptor.defaultBaseURL, client: http)
   }
 }
 

@@ -132,7 +132,8 @@ final class RunningCommand: @unchecked Sendable {
     let output = output
     for (index, handle) in [outPipe.fileHandleForReading, errPipe.fileHandleForReading].enumerated() {
       readers.enter()
-      DispatchQueue.global().async { [readers] in
+      // Dedicated threads: on 2 cores, Dispatch's pool may start a reader too late for `wait`.
+      let reader = Thread { [readers] in
         while true {
           let chunk = handle.availableData
           if chunk.isEmpty { break }
@@ -140,15 +141,20 @@ final class RunningCommand: @unchecked Sendable {
         }
         readers.leave()
       }
+      reader.start()
     }
     if let inPipe, let stdin {
+      // A command that exits without reading stdin must not kill the test process with SIGPIPE.
+      _ = RunningCommand.ignoreBrokenPipes
       let writer = inPipe.fileHandleForWriting
-      DispatchQueue.global().async {
+      Thread {
         try? writer.write(contentsOf: Data(stdin.utf8))
         try? writer.close()
-      }
+      }.start()
     }
   }
+
+  private static let ignoreBrokenPipes: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
 
   var pid: Int32 { process.processIdentifier }
   var isRunning: Bool { process.isRunning && Spawn.zombieStatus(pid) == nil }
@@ -182,8 +188,8 @@ final class RunningCommand: @unchecked Sendable {
             + "--- stdout\n\(output.text(0))--- stderr\n\(output.text(1))")
       }
     }
-    // A child that inherited stdout/stderr (a browser opener) must not block us for long.
-    _ = readers.wait(timeout: .now() + 2)
+    // A child that inherited stdout/stderr must not block us for long; the readers end at EOF.
+    _ = readers.wait(timeout: .now() + 10)
     return RunResult(
       status: finished?.status ?? -1, stdout: output.text(0), stderr: output.text(1),
       uncaughtSignal: finished?.signal)
