@@ -41,11 +41,18 @@ package struct CredentialService {
       if let variable = context.credentialVariable {
         return try environmentToken(token, context: context, variable: variable, forced: forceRenewal)
       }
+      if !forceRenewal && !context.hasRenewalMaterial && !context.timing.isExpired(now: now) {
+        // A pasted token without a refresh token: usable until it expires, then a new login.
+        return Obtained(
+          context: context, credential: .accessToken(token), timing: context.timing,
+          warnings: ["the token expires soon and cannot be renewed; run 'authctl login -p \(context.name)'"])
+      }
       return try renew(context, forced: forceRenewal)
     case nil:
       // SPEC §5: an environment profile with a login and password signs in on first use; SPEC §3: one with
       // a client id and secret gets a token by client credentials.
-      if context.provider.descriptor.renewal != .none, context.profile.value(.login) != nil,
+      let renewal = context.provider.descriptor.renewal
+      if renewal == .passwordLogin || renewal == .renewalEndpointThenPassword, context.profile.value(.login) != nil,
         context.availablePassword != nil || workspace.password.given != nil
       {
         return try renew(context, forced: true)

@@ -55,6 +55,13 @@ package struct ProfileContext {
     return (locator.stored(in: stored) ?? provider.descriptor.defaultBaseURL) == effective
   }
 
+  /// False for an OAuth token with neither a refresh token nor client credentials to get another one.
+  package var hasRenewalMaterial: Bool {
+    guard provider.descriptor.renewal == .refreshToken else { return true }
+    if storedCredentialsApply, profile.stored?.credentials?.refreshToken != nil { return true }
+    return profile.value(.clientSecret) != nil && provider.descriptor.flows.contains(.clientCredentials)
+  }
+
   /// A password for a renewal that needs no prompt: from the environment or remembered in the keystore.
   package var availablePassword: String? {
     profile.value(.password)
