@@ -50,7 +50,28 @@ final class FakeServer: @unchecked Sendable {
 
   /// Launches the fake server for `provider` (embermind, knowledge-stack, metakraftwerk, craft).
   static func start(_ provider: String, lifetime: Double = 300, timeout: Double = 15) throws -> FakeServer {
-    let script = HarnessPaths.fakeProvidersScript
+    try launch(
+      name: provider, script: HarnessPaths.fakeProvidersScript, arguments: ["--provider", provider],
+      lifetime: lifetime, timeout: timeout)
+  }
+
+  /// Launches `Tests/Servers/fake_oidc.py --mode keycloak|craft` (README-oidc.md): a Keycloak realm
+  /// with the emergence API, or craft's OAuth endpoints. `provider` is "oidc-<mode>".
+  static func startOIDC(
+    mode: String, realm: String = "emergence", lifetime: Double = 300, timeout: Double = 15
+  )
+    throws -> FakeServer
+  {
+    try launch(
+      name: "oidc-\(mode)", script: HarnessPaths.fakeOIDCScript,
+      arguments: ["--mode", mode, "--realm", realm], lifetime: lifetime, timeout: timeout)
+  }
+
+  private static func launch(
+    name provider: String, script: URL, arguments: [String], lifetime: Double, timeout: Double
+  )
+    throws -> FakeServer
+  {
     guard FileManager.default.fileExists(atPath: script.path) else {
       throw HarnessError.serverFailed("fake server script missing at \(script.path)")
     }
@@ -59,9 +80,8 @@ final class FakeServer: @unchecked Sendable {
     _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", script.path, "--provider", provider, "--port", "0", "--lifetime", String(lifetime),
-    ]
+    process.arguments =
+      ["python3", script.path] + arguments + ["--port", "0", "--lifetime", String(lifetime)]
     let stdoutPipe = Pipe()
     process.standardOutput = stdoutPipe
     process.standardInput = FileHandle.nullDevice

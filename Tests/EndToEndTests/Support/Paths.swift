@@ -9,6 +9,7 @@ enum HarnessPaths {
     .deletingLastPathComponent()
 
   static let fakeProvidersScript: URL = packageRoot.appendingPathComponent("Tests/Servers/fake_providers.py")
+  static let fakeOIDCScript: URL = packageRoot.appendingPathComponent("Tests/Servers/fake_oidc.py")
 
   /// The authctl binary: `$AUTHCTL_BIN`, else the one built next to the running test bundle (so a
   /// `--scratch-path` build tests its own binary), else `<root>/.build/debug/authctl`.
