@@ -64,7 +64,11 @@ def parse_args(argv):
 
 
 def log(msg):
-    print(f"serve.py: {msg}", file=sys.stderr, flush=True)
+    # A closed stderr (the test process died) must not kill the watchdog that stops this server.
+    try:
+        print(f"serve.py: {msg}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def make_rsa_pem():

@@ -1,0 +1,332 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The request counters of the django-oauth-toolkit test server (`GET /_test/stats`).
+struct DjangoOAuthStats: Decodable, Sendable {
+  /// "METHOD /path" → count, e.g. "POST /o/token/".
+  var requests: [String: Int]
+  /// grant type → count, e.g. "refresh_token".
+  var tokenRequests: [String: Int]
+  /// "grant_type status" → count, e.g. "refresh_token 200".
+  var tokenResponses: [String: Int]
+
+  enum CodingKeys: String, CodingKey {
+    case requests
+    case tokenRequests = "token_requests"
+    case tokenResponses = "token_responses"
+  }
+}
+
+/// What one run of `user_agent.py` (or another helper script) printed.
+struct ScriptResult: Sendable, CustomStringConvertible {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  var description: String { "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+/// A running `Tests/Servers/dot/serve.py`: django-oauth-toolkit on 127.0.0.1 with a throwaway
+/// database (see `Tests/Servers/dot/README.md` for its users and clients). It stops on `stop()`,
+/// on deinit, when this process dies, and after its lifetime.
+final class DjangoOAuthServer: @unchecked Sendable {
+  // @unchecked: every stored property is immutable after init except `stopped`, which `lock` guards.
+  let port: Int
+  /// "http://127.0.0.1:<port>/o"
+  let issuer: String
+  /// "http://127.0.0.1:<port>"
+  let baseURL: String
+  private let process: Process
+  private let stdoutPipe: Pipe
+  private let stderrLog: ServerLog
+  private let lock = NSLock()
+  private var stopped = false
+
+  static let directory = HarnessPaths.packageRoot.appendingPathComponent("Tests/Servers/dot")
+  static let publicClient = "authctl-public"
+  static let confidentialClient = "authctl-confidential"
+  static let confidentialSecret = "confidential-secret"
+  static let serviceClient = "authctl-service"
+  static let serviceSecret = "service-secret"
+  static let deviceClient = "authctl-device"
+
+  private init(port: Int, issuer: String, process: Process, stdoutPipe: Pipe, stderrLog: ServerLog) {
+    self.port = port
+    self.issuer = issuer
+    self.baseURL = "http://127.0.0.1:\(port)"
+    self.process = process
+    self.stdoutPipe = stdoutPipe
+    self.stderrLog = stderrLog
+  }
+
+  deinit { stop() }
+
+  /// Starts a fresh server; `accessTokenSeconds` sets `expires_in`, `jwtAccessTokens` makes access
+  /// tokens RS256 JWTs. Throws when it prints no `PORT`/`ISSUER` lines within `timeout` seconds.
+  static func start(
+    accessTokenSeconds: Int? = nil, jwtAccessTokens: Bool = false, lifetime: Double = 300,
+    timeout: Double = 20
+  ) throws -> DjangoOAuthServer {
+    let script = directory.appendingPathComponent("serve.py")
+    guard FileManager.default.fileExists(atPath: script.path) else {
+      throw HarnessError.serverFailed("serve.py missing at \(script.path)")
+    }
+    var arguments = ["python3", script.path, "--port", "0", "--lifetime", String(lifetime)]
+    if let accessTokenSeconds { arguments += ["--access-token-seconds", String(accessTokenSeconds)] }
+    if jwtAccessTokens { arguments.append("--jwt-access-tokens") }
+    arguments.append("--quiet")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let stdoutPipe = Pipe()
+    // stderr goes to an unlinked file, not a pipe: it never fills, and when this process dies the
+    // server's watchdog can still write its "parent process gone" line (to a pipe with no reader
+    // that write fails with EPIPE, which kills serve.py's watchdog thread and leaves it running).
+    let stderrLog = try ServerLog()
+    process.standardOutput = stdoutPipe
+    process.standardError = stderrLog.writer
+    process.standardInput = FileHandle.nullDevice
+    try Spawn.run(process)
+    let lines: [String]
+    do {
+      let fd = stdoutPipe.fileHandleForReading.fileDescriptor
+      let deadline = Date().addingTimeInterval(timeout)
+      lines = [try readLine(fd, deadline: deadline), try readLine(fd, deadline: deadline)]
+    } catch {
+      process.terminate()
+      throw HarnessError.serverFailed("serve.py did not start: \(error)\n\(stderrLog.text())")
+    }
+    guard lines[0].hasPrefix("PORT "), let port = Int(lines[0].dropFirst(5)), lines[1].hasPrefix("ISSUER ")
+    else {
+      process.terminate()
+      throw HarnessError.serverFailed("serve.py printed \(lines.debugDescription), not PORT and ISSUER")
+    }
+    return DjangoOAuthServer(
+      port: port, issuer: String(lines[1].dropFirst(7)), process: process, stdoutPipe: stdoutPipe,
+      stderrLog: stderrLog)
+  }
+
+  // MARK: endpoints (README "Endpoints")
+
+  var authorizationEndpoint: String { issuer + "/authorize/" }
+  var tokenEndpoint: String { issuer + "/token/" }
+  var userinfoEndpoint: String { issuer + "/userinfo/" }
+  var revocationEndpoint: String { issuer + "/revoke_token/" }
+  var introspectionEndpoint: String { issuer + "/introspect/" }
+  var deviceAuthorizationEndpoint: String { issuer + "/device-authorization/" }
+  var deviceVerificationURI: String { issuer + "/device/" }
+  var endSessionEndpoint: String { issuer + "/logout/" }
+
+  // MARK: counters
+
+  func stats() throws -> DjangoOAuthStats {
+    let response = try HTTP.send("GET", baseURL + "/_test/stats")
+    guard response.status == 200 else {
+      throw HarnessError.http("GET /_test/stats answered \(response.status): \(response.text)")
+    }
+    return try JSONDecoder().decode(DjangoOAuthStats.self, from: response.body)
+  }
+
+  func resetStats() throws {
+    let response = try HTTP.send("POST", baseURL + "/_test/stats/reset")
+    guard response.status == 200 else {
+      throw HarnessError.http("POST /_test/stats/reset answered \(response.status): \(response.text)")
+    }
+  }
+
+  // MARK: playing the user
+
+  /// Runs `user_agent.py approve`: signs in as `username`, answers the consent form (Cancel with
+  /// `deny`), prints the redirect's Location on stdout and, unless `deliver` is false, GETs it.
+  func approve(
+    url: String, deny: Bool = false, deliver: Bool = true, username: String = "alice",
+    password: String = "alice-password"
+  ) throws -> ScriptResult {
+    var arguments = ["approve", "--url", url, "--username", username, "--password", password]
+    if deny { arguments.append("--deny") }
+    if !deliver { arguments.append("--no-deliver") }
+    return try Self.userAgent(arguments)
+  }
+
+  /// Runs `user_agent.py device`: signs in and accepts (or denies) `userCode` at `verificationURI`.
+  func approveDevice(verificationURI: String, userCode: String?, deny: Bool = false) throws -> ScriptResult {
+    var arguments = ["device", "--verification-uri", verificationURI]
+    if let userCode { arguments += ["--user-code", userCode] }
+    if deny { arguments.append("--deny") }
+    return try Self.userAgent(arguments)
+  }
+
+  private static func userAgent(_ arguments: [String]) throws -> ScriptResult {
+    try runScript(["python3", directory.appendingPathComponent("user_agent.py").path] + arguments)
+  }
+
+  // MARK: requests a test makes itself (form-encoded, RFC 6749 / 7009 / 7662)
+
+  /// POSTs `fields` form-encoded to the token endpoint, as a public client would.
+  func tokenRequest(_ fields: [(String, String)]) throws -> HTTPResponse {
+    try postForm(tokenEndpoint, fields)
+  }
+
+  /// RFC 7009 revocation by a public client.
+  func revoke(_ token: String, hint: String, clientID: String = publicClient) throws -> HTTPResponse {
+    try postForm(revocationEndpoint, [("token", token), ("token_type_hint", hint), ("client_id", clientID)])
+  }
+
+  /// RFC 7662 introspection, authenticated as the service client; the answer's `active` field.
+  func isActive(_ token: String) throws -> Bool {
+    let basic = Data("\(Self.serviceClient):\(Self.serviceSecret)".utf8).base64EncodedString()
+    let response = try postForm(
+      introspectionEndpoint, [("token", token)], headers: ["Authorization": "Basic \(basic)"])
+    guard response.status == 200, let active = response.json?["active"] as? Bool else {
+      throw HarnessError.http("introspection answered \(response.status): \(response.text)")
+    }
+    return active
+  }
+
+  /// GET userinfo with a bearer token.
+  func userinfo(_ accessToken: String) throws -> HTTPResponse {
+    try HTTP.send("GET", userinfoEndpoint, headers: ["Authorization": "Bearer \(accessToken)"])
+  }
+
+  private func postForm(_ url: String, _ fields: [(String, String)], headers: [String: String] = [:]) throws
+    -> HTTPResponse
+  {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    let body = fields.map { name, value in
+      let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+      return "\(name)=\(encoded)"
+    }.joined(separator: "&")
+    var all = headers
+    all["Content-Type"] = "application/x-www-form-urlencoded"
+    return try HTTP.send("POST", url, headers: all, body: body)
+  }
+
+  /// The server's stderr so far (for failure messages).
+  func log() -> String { stderrLog.text() }
+
+  func stop() {
+    lock.lock()
+    let already = stopped
+    stopped = true
+    lock.unlock()
+    guard !already, process.isRunning else { return }
+    process.terminate()
+    let deadline = Date().addingTimeInterval(3)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+  }
+
+  /// Runs a command (through `/usr/bin/env`) to its end, collecting stdout and stderr; killed
+  /// after `timeout` seconds.
+  static func runScript(_ arguments: [String], timeout: Double = 60) throws -> ScriptResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = FileHandle.nullDevice
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
+    try Spawn.run(process)
+    let stdout = PipeDrain(outPipe.fileHandleForReading)
+    let stderr = PipeDrain(errPipe.fileHandleForReading)
+    if exited.wait(timeout: .now() + timeout) == .timedOut {
+      kill(process.processIdentifier, SIGKILL)
+      throw HarnessError.timeout(
+        "\(arguments.joined(separator: " ")) did not finish within \(timeout) s\n\(stderr.text())")
+    }
+    stdout.waitForEnd(timeout: 5)
+    stderr.waitForEnd(timeout: 5)
+    return ScriptResult(status: process.terminationStatus, stdout: stdout.text(), stderr: stderr.text())
+  }
+
+  /// Reads one line from `fd`, failing at `deadline` or at end of file.
+  private static func readLine(_ fd: Int32, deadline: Date) throws -> String {
+    var bytes: [UInt8] = []
+    while true {
+      let remaining = deadline.timeIntervalSinceNow
+      if remaining <= 0 { throw HarnessError.timeout("no PORT/ISSUER line in time") }
+      var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+      if ready < 0 && errno != EINTR { throw HarnessError.serverFailed("poll failed: errno \(errno)") }
+      if ready <= 0 { continue }
+      var byte: UInt8 = 0
+      let count = read(fd, &byte, 1)
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { throw HarnessError.serverFailed("serve.py exited before printing its port") }
+      if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+      bytes.append(byte)
+    }
+  }
+}
+
+/// The server's stderr: a temporary file unlinked at once, read back through its own descriptor.
+private final class ServerLog: Sendable {
+  let writer: FileHandle
+  private let reader: FileHandle
+
+  init() throws {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("authctl-dot-log-\(UUID().uuidString)").path
+    guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    else { throw HarnessError.serverFailed("cannot create \(path)") }
+    defer { unlink(path) }
+    writer = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+  }
+
+  /// Everything written so far, at most the last 256 KiB.
+  func text() -> String {
+    let size = lseek(reader.fileDescriptor, 0, SEEK_END)
+    guard size > 0 else { return "" }
+    let start = max(0, size - 262_144)
+    var bytes = [UInt8](repeating: 0, count: Int(size - start))
+    let count = bytes.withUnsafeMutableBytes { pread(reader.fileDescriptor, $0.baseAddress, $0.count, start) }
+    return String(decoding: bytes.prefix(max(count, 0)), as: UTF8.self)
+  }
+}
+
+/// Reads a pipe to its end on a dedicated thread (Dispatch's pool may start late on 2 cores),
+/// keeping at most the last 256 KiB.
+private final class PipeDrain: @unchecked Sendable {
+  // @unchecked: `data` is only touched under `lock`; `done` is a semaphore.
+  private let lock = NSLock()
+  private var data = Data()
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ handle: FileHandle) {
+    Thread { [self] in
+      while true {
+        let chunk = handle.availableData
+        if chunk.isEmpty { break }
+        append(chunk)
+      }
+      done.signal()
+    }.start()
+  }
+
+  private func append(_ chunk: Data) {
+    lock.lock()
+    defer { lock.unlock() }
+    data.append(chunk)
+    if data.count > 262_144 { data = data.suffix(262_144) }
+  }
+
+  func waitForEnd(timeout: Double) {
+    if done.wait(timeout: .now() + timeout) == .success { done.signal() }
+  }
+
+  func text() -> String {
+    lock.lock()
+    defer { lock.unlock() }
+    return String(decoding: data, as: UTF8.self)
+  }
+}
