@@ -34,6 +34,11 @@ package struct CommandEnvironment {
   var credentials: CredentialService {
     CredentialService(workspace: workspace, profileOption: globals.profile)
   }
+
+  /// A credential service that renews tokens with fewer than `minimumValidity` seconds left (`--min-valid`).
+  func credentials(minimumValidity: Double) -> CredentialService {
+    CredentialService(workspace: workspace, profileOption: globals.profile, minimumValidity: minimumValidity)
+  }
 }
 
 /// Secrets read from stdin: one trailing newline (CR LF) removed, nothing else.
@@ -49,20 +54,26 @@ enum SecretText {
 /// argv in, exit code out: parsing, dispatch, and the one place errors become messages.
 package enum CLI {
   package static func run(_ argv: [String], context: Context) -> Int32 {
+    if let status = runHidden(argv, context: context) { return status }
     let invocation: Invocation
     let globals: GlobalSettings
     do {
       invocation = try ArgumentParser.parse(argv)
       globals = try GlobalSettings(invocation)
     } catch {
-      let json = argv.contains("--json")
+      // `--json` counts only before `--`: what follows belongs to the program `exec` or `curl` runs.
+      let json = argv.prefix { $0 != "--" }.contains("--json")
       let output = Output(context: context, globals: GlobalSettings(json: json))
       output.error(ErrorReport.make(error, profile: "default"), profile: "default")
       return 2
     }
     let output = Output(context: context, globals: globals)
     if invocation.wantsVersion && invocation.command == nil {
-      output.product("authctl \(context.version)")
+      if globals.json {
+        output.json(["version": context.version])
+      } else {
+        output.product("authctl \(context.version)")
+      }
       return 0
     }
     guard let spec = invocation.command, !invocation.wantsHelp else {
@@ -75,7 +86,7 @@ package enum CLI {
         output.error(
           ErrorReport.make(UsageError("'\(group)' needs a subcommand", command: nil), profile: "default"),
           profile: "default")
-        context.stderr.write(HelpText.group(group))
+        if !globals.json { context.stderr.write(HelpText.group(group)) }
         return 2
       }
       if let spec = invocation.command {
@@ -86,7 +97,13 @@ package enum CLI {
         output.product(HelpText.overview(version: context.version))
         return 0
       }
-      context.stderr.write(HelpText.overview(version: context.version))
+      if globals.json {
+        output.error(
+          ErrorReport.make(UsageError("no command given", command: ""), profile: "default"),
+          profile: "default")
+      } else {
+        context.stderr.write(HelpText.overview(version: context.version))
+      }
       return 2
     }
     let environment = CommandEnvironment(
@@ -100,12 +117,24 @@ package enum CLI {
     }
   }
 
+  /// Commands for the completion scripts and the build: not in help, not suggested, and they take their
+  /// words unparsed (`__complete` completes lines the parser would reject).
+  private static func runHidden(_ argv: [String], context: Context) -> Int32? {
+    switch argv.first {
+    case CompleteCommand.name: CompleteCommand.run(Array(argv.dropFirst()), context: context)
+    case ManOptionsCommand.name: ManOptionsCommand.run(context: context)
+    default: nil
+    }
+  }
+
   private static func dispatch(_ spec: CommandSpec, _ environment: CommandEnvironment) throws -> Int32 {
     switch spec.path {
     case ["login"]: try LoginCommand.run(environment)
     case ["refresh"]: try TokenCommand.refresh(environment)
     case ["token"]: try TokenCommand.token(environment)
     case ["header"]: try TokenCommand.header(environment)
+    case ["exec"]: try ExecCommand.run(environment)
+    case ["curl"]: try CurlCommand.run(environment)
     case ["check"]: try CheckCommand.run(environment)
     case ["keys", "create"]: try KeysCommand.create(environment)
     case ["keys", "list"]: try KeysCommand.list(environment)
@@ -124,6 +153,11 @@ package enum CLI {
   /// The profile an error concerns: the one the command was about, as far as it can be known.
   private static func profileName(for error: any Error, _ environment: CommandEnvironment) -> String {
     if let name = environment.globals.profile { return name }
+    if environment.invocation.command?.path.first == "profiles",
+      let name = environment.invocation.arguments.first
+    {
+      return name
+    }
     if let named = environment.context.environment["AUTHCTL_PROFILE"], !named.isEmpty { return named }
     if error is KeystoreError { return "default" }
     return (try? environment.workspace.keystore.read()?.defaultProfile) ?? "default"

@@ -5,6 +5,7 @@ package struct Context: Sendable {
   package var stdout: any TextSink
   package var stderr: any TextSink
   package var stdinIsTerminal: Bool
+  package var stdoutIsTerminal: Bool
   package var stderrIsTerminal: Bool
   /// Reads all of standard input (for `--password-stdin`, `--api-key-stdin`).
   package var readStdin: @Sendable () -> [UInt8]
@@ -16,13 +17,20 @@ package struct Context: Sendable {
   /// Opens a URL in the system browser (never with `AUTHCTL_*` variables in its environment).
   package var openBrowser: @Sendable (String) -> Void
   package var version: String
+  /// Replaces this process with another program (`exec`, `curl`); returns only when that failed.
+  package var replaceProcess: @Sendable (ProgramLaunch) -> ProgramError
 
   package init(
     stdout: any TextSink, stderr: any TextSink, stdinIsTerminal: Bool, stderrIsTerminal: Bool,
     readStdin: @escaping @Sendable () -> [UInt8], promptSecret: @escaping @Sendable (String) -> String?,
     environment: [String: String], clock: Clock, transport: any HTTPTransport,
-    openBrowser: @escaping @Sendable (String) -> Void, version: String
+    openBrowser: @escaping @Sendable (String) -> Void, version: String, stdoutIsTerminal: Bool = false,
+    replaceProcess: @escaping @Sendable (ProgramLaunch) -> ProgramError = {
+      .failed(program: $0.arguments(nil).first ?? "", reason: "not available here")
+    }
   ) {
+    self.stdoutIsTerminal = stdoutIsTerminal
+    self.replaceProcess = replaceProcess
     self.openBrowser = openBrowser
     self.stdout = stdout
     self.stderr = stderr

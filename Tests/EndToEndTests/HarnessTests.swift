@@ -285,7 +285,7 @@ import Testing
       "python3 '\(HarnessPaths.fakeProvidersScript.path)' --provider craft >/dev/null 2>&1 </dev/null & "
         + "echo $! > '\(pidFile.path)'; sleep 1",
     ]
-    try shell.run()
+    try Spawn.run(shell)
     shell.waitUntilExit()
     let pid = try #require(
       Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Local fake provider APIs for authctl's end-to-end tests (Python 3.11 stdlib only).
 
-    python3 fake_providers.py --provider NAME [--port 0] [--lifetime 300]
+    python3 fake_providers.py --provider NAME [--port 0] [--lifetime 300] [--tls-cert PEM --tls-key PEM]
 
 Binds 127.0.0.1, prints one line `PORT <n>` on stdout, then serves. Exits when its
 parent process dies (checked every 0.5 s) and after --lifetime seconds in any case.
 NAME: embermind | knowledge-stack | metakraftwerk | craft. State starts empty.
+With --tls-cert and --tls-key it serves https (the control API too) with that certificate chain.
 
 Behaviour follows the seed documents in ../shared/seeds/. Where a seed is silent,
 this server chooses (and the provider docs repeat these choices):
@@ -58,7 +59,7 @@ Faults: a fault with only delay/drip/reset/headers modifies the normal answer; w
 body or body_size it replaces it (status defaults to 200 when only a body is given, a body
 defaults to {"message": <reason>, "status": n} when only a status is given).
 """
-import argparse, base64, hashlib, json, os, secrets, signal, socket, struct, sys, threading, time, uuid
+import argparse, base64, hashlib, json, os, secrets, signal, socket, ssl, struct, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -651,11 +652,19 @@ def main():
     ap.add_argument("--provider", required=True, choices=sorted(HANDLERS))
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--lifetime", type=float, default=300.0)
+    ap.add_argument("--tls-cert", help="serve https with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = ap.parse_args()
     PROVIDER = args.provider
     signal.pthread_sigmask(signal.SIG_SETMASK, [])  # a parent may have blocked SIGTERM for us
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake runs on the first read, in the connection's thread: a client that refuses the
+        # certificate never blocks the accept loop.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=watchdog, args=(args.lifetime,), daemon=True).start()
     print("PORT %d" % server.server_address[1], flush=True)
     try:

@@ -74,9 +74,12 @@ enum CheckCommand {
         ],
       ]
       rows += report.details.map { ["\($0.0):", $0.1] }
-      rows.append(["validity:", validity(report)])
+      // Green for valid, red for not, on a terminal (the last column, so alignment is unaffected).
+      let style = environment.output.stdoutStyle
+      let paint = { (text: String, good: Bool) in good ? style.green(text) : style.red(text) }
+      rows.append(["validity:", paint(validity(report), report.valid)])
       rows.append(["refresh:", report.refresh])
-      rows.append(["provider says:", verdict])
+      rows.append(["provider says:", offline ? verdict : paint(verdict, report.verdict?.valid == true)])
       environment.output.product(Table.render(rows))
     }
     if report.valid { return 0 }

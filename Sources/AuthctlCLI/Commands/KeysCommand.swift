@@ -8,11 +8,14 @@ enum KeysCommand {
     var key: String?
     var createdAt: String?
     var stored: Bool?
+    /// `keys rotate`: the id of the key the new one replaced.
+    var previousID: String? = nil
 
     enum CodingKeys: String, CodingKey {
       case id, name, key
       case createdAt = "created_at"
       case stored
+      case previousID = "previous_id"
     }
   }
 
@@ -62,7 +65,7 @@ enum KeysCommand {
   static func delete(_ environment: CommandEnvironment) throws -> Int32 {
     let id = environment.invocation.arguments[0]
     let profile = try KeyService(credentials: environment.credentials).delete(id: id)
-    if environment.globals.json { environment.output.json(["deleted": id]) }
+    if environment.globals.json { environment.output.json(["deleted": id, "profile": profile]) }
     environment.output.info("Deleted API key \(id) (profile '\(profile)').")
     return 0
   }
@@ -97,7 +100,7 @@ enum KeysCommand {
       environment.output.json(
         KeyJSON(
           id: key.id, name: key.name, key: key.value, createdAt: key.createdAt,
-          stored: rotation.environmentVariable == nil))
+          stored: rotation.environmentVariable == nil, previousID: rotation.oldKeyID))
     } else {
       environment.output.product(key.value)
     }

@@ -26,12 +26,20 @@ enum LoginCommand {
     }
     let secret = try stdinSecret(environment)
     let context = environment.context
+    let spinner = Spinner(
+      sink: context.stderr, clock: context.clock,
+      enabled: context.stderrIsTerminal && !environment.globals.quiet && context.environment["TERM"] != "dumb"
+    )
     let prompt: ((String) throws -> String?)? = context.stdinIsTerminal ? { context.promptSecret($0) } : nil
     let request = LoginRequest(
       profileOption: environment.globals.profile, options: options, stdinSecret: secret,
       rememberPassword: invocation.flag("remember-password"), prompt: prompt,
-      interaction: try interaction(environment))
-    let outcome = try LoginService(workspace: environment.workspace).login(request)
+      interaction: try interaction(environment, spinner: spinner))
+    let outcome: LoginOutcome
+    do {
+      defer { spinner.clear() }
+      outcome = try LoginService(workspace: environment.workspace).login(request)
+    }
     for note in outcome.notes { environment.output.info("note: \(note)") }
     let printToken = invocation.flag("print-token")
     if environment.globals.json {
@@ -72,7 +80,9 @@ enum LoginCommand {
     }
   }
 
-  private static func interaction(_ environment: CommandEnvironment) throws -> LoginInteraction {
+  private static func interaction(_ environment: CommandEnvironment, spinner: Spinner) throws
+    -> LoginInteraction
+  {
     let context = environment.context
     var timeout = 300.0
     if let text = environment.invocation.value("login-timeout") {
@@ -87,8 +97,15 @@ enum LoginCommand {
     let output = environment.output
     let stderr = context.stderr
     return LoginInteraction(
-      announce: { stderr.write($0 + "\n") }, progress: { output.info($0) },
+      announce: {
+        spinner.clear()
+        stderr.write($0 + "\n")
+      },
+      progress: {
+        spinner.clear()
+        output.info($0)
+      },
       openBrowser: mayOpen ? { context.openBrowser($0) } : nil, timeout: timeout,
-      mayWait: context.stdinIsTerminal)
+      mayWait: context.stdinIsTerminal, tick: spinner.tick)
   }
 }

@@ -38,6 +38,12 @@ enum ProfilesCommand {
     var settings: [String: SettingJSON]
   }
 
+  /// `profiles remove --json`; `default` is the new default profile when the removed one was it.
+  struct RemovedJSON: Encodable {
+    var removed: String
+    var `default`: String?
+  }
+
   static func list(_ environment: CommandEnvironment) throws -> Int32 {
     let profiles = try ProfileService(workspace: environment.workspace).list()
     if environment.globals.json {
@@ -90,6 +96,7 @@ enum ProfilesCommand {
   static func use(_ environment: CommandEnvironment) throws -> Int32 {
     let name = environment.invocation.arguments[0]
     try ProfileService(workspace: environment.workspace).use(name: name)
+    if environment.globals.json { environment.output.json(["default": name]) }
     environment.output.info("Profile '\(name)' is now the default.")
     return 0
   }
@@ -97,6 +104,7 @@ enum ProfilesCommand {
   static func remove(_ environment: CommandEnvironment) throws -> Int32 {
     let name = environment.invocation.arguments[0]
     let newDefault = try ProfileService(workspace: environment.workspace).remove(name: name)
+    if environment.globals.json { environment.output.json(RemovedJSON(removed: name, default: newDefault)) }
     environment.output.info(
       "Removed profile '\(name)' and its secrets from the keystore (the provider was not contacted; use 'logout' to end a session)."
         + (newDefault.map { " The default profile is now '\($0)'." } ?? ""))

@@ -26,6 +26,7 @@ package struct ErrorReport: Equatable {
     case let error as ProviderFailure: return provider(error, profile: profile)
     case let error as KeyError: return key(error)
     case let error as LoginFlowError: return loginFlow(error, profile: profile)
+    case let error as ProgramError: return program(error)
     default: return ErrorReport(exitCode: 1, message: "profile '\(profile)': \(error)")
     }
   }

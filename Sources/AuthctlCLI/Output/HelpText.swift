@@ -24,9 +24,11 @@ enum HelpText {
 
   static func command(_ spec: CommandSpec) -> String {
     var text = "\(spec.summary)\n\nUsage: \(spec.usage)\n"
-    if !spec.arguments.isEmpty {
-      text += "\nArguments:\n" + Table.render(spec.arguments.map { ["  " + $0.name, $0.help] })
+    var arguments = spec.arguments.map { ["  " + $0.name, $0.help] }
+    if let passthrough = spec.passthrough {
+      arguments.append(["  -- \(passthrough.name)...", passthrough.help])
     }
+    if !arguments.isEmpty { text += "\nArguments:\n" + Table.render(arguments) }
     if !spec.options.isEmpty {
       text += "\nOptions:\n" + Table.render(spec.options.map { ["  " + $0.synopsis, $0.help] })
     }

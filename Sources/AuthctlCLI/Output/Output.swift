@@ -18,8 +18,16 @@ package struct Output {
 
   /// A warning; shown even with `--quiet`.
   func warning(_ text: String) {
-    context.stderr.write("warning: \(text)\n")
+    if globals.json {
+      context.stderr.write(Self.compactJSON(["warning": ["message": text]]) + "\n")
+      return
+    }
+    context.stderr.write("\(stderrStyle.yellow("warning:")) \(text)\n")
   }
+
+  /// Colours for stderr (`error:`, `warning:`) and for the product on stdout.
+  var stderrStyle: Style { Style(isTerminal: context.stderrIsTerminal, environment: context.environment) }
+  var stdoutStyle: Style { Style(isTerminal: context.stdoutIsTerminal, environment: context.environment) }
 
   /// The product as JSON with stable, sorted keys.
   func json(_ value: some Encodable) {
@@ -32,18 +40,15 @@ package struct Output {
   /// Writes an error report on stderr, as text or, with `--json`, as JSON (SPEC §6).
   func error(_ report: ErrorReport, profile: String) {
     if globals.json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       let body = ErrorJSON(
         error: .init(
           exitCode: report.exitCode, message: report.message, hint: report.hint,
           providerCode: report.providerCode,
           profile: profile))
-      let data = (try? encoder.encode(body)) ?? Data()
-      context.stderr.write(String(decoding: data, as: UTF8.self) + "\n")
+      context.stderr.write(Self.compactJSON(body) + "\n")
       return
     }
-    var text = "error: \(report.message)\n"
+    var text = "\(stderrStyle.red("error:")) \(report.message)\n"
     if let usageOf = report.usageOf {
       let spec = CommandCatalog.all.first { $0.name == usageOf }
       text += "Usage: \(spec?.usage ?? "authctl [global options] <command> [options]")\n"
@@ -53,6 +58,13 @@ package struct Output {
       text += "hint: \(hint)\n"
     }
     context.stderr.write(text)
+  }
+
+  /// One line of JSON with sorted keys, for stderr.
+  static func compactJSON(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
   }
 
   struct ErrorJSON: Encodable {

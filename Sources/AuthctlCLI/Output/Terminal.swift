@@ -45,14 +45,15 @@ package enum Terminal {
   /// Writes `prompt` on stderr and reads one line from the terminal on stdin with echo off.
   package static func promptSecret(_ prompt: String) -> String? {
     guard isTerminal(0) else { return nil }
-    FileDescriptorSink(2).write(prompt)
     var saved = termios()
     guard tcgetattr(0, &saved) == 0 else { return nil }
     var silent = saved
     silent.c_lflag &= ~tcflag_t(ECHO)
     silent.c_lflag |= tcflag_t(ECHONL)
+    // Echo goes off before the prompt appears, so nothing typed after it is ever shown.
     tcsetattr(0, TCSAFLUSH, &silent)
     defer { tcsetattr(0, TCSAFLUSH, &saved) }
+    FileDescriptorSink(2).write(prompt)
     var line: [UInt8] = []
     var byte: UInt8 = 0
     while read(0, &byte, 1) == 1 && byte != UInt8(ascii: "\n") && line.count < 4096 { line.append(byte) }

@@ -6,8 +6,12 @@ package enum CommandCatalog {
   package static let login = CommandSpec(
     ["login"], summary: "Authenticate and store the result in a profile.",
     options: [
-      OptionSpec("provider", value: "NAME", help: "Provider of the profile (see 'authctl providers')."),
-      OptionSpec("flow", value: "FLOW", help: "Login flow; default follows from the -stdin option given."),
+      OptionSpec(
+        "provider", value: "NAME", help: "Provider of the profile (see 'authctl providers').",
+        completion: .provider),
+      OptionSpec(
+        "flow", value: "FLOW", help: "Login flow; default follows from the -stdin option given.",
+        completion: .flow),
       OptionSpec("base-url", value: "URL", help: "API origin, scheme://host[:port]."),
       OptionSpec("auth-url", value: "URL", help: "Origin of the login pages when they are on another host."),
       OptionSpec("issuer", value: "URL", help: "OpenID Connect issuer URL."),
@@ -41,19 +45,56 @@ package enum CommandCatalog {
     options: [
       OptionSpec("offline", help: "Judge from the stored expiry alone; no network."), passwordStdin,
     ])
+  static let minValid = OptionSpec(
+    "min-valid", value: "DURATION",
+    help: "Renew the token unless it stays valid this long (90s, 5m, 1h, or seconds).")
+
   package static let token = CommandSpec(
     ["token"], summary: "Print a valid access token on stdout, refreshing first if needed.",
-    options: [passwordStdin],
+    options: [
+      passwordStdin, minValid,
+      OptionSpec(
+        "format", value: "FORMAT",
+        help: "raw (default), json (as --json), env (export lines) or exec-credential (kubectl).",
+        completion: .choices(TokenFormat.allCases.map(\.rawValue))),
+    ],
     discussion: """
-      Example:
+      Examples:
         TOKEN=$(authctl token -p work)
+        eval "$(authctl token -p work --format env --min-valid 10m)"
       """)
   package static let header = CommandSpec(
     ["header"], summary: "Print the HTTP header line(s) that authenticate a request.",
-    options: [passwordStdin],
+    options: [passwordStdin, minValid],
     discussion: """
       Example:
         curl -H @<(authctl header -p work) https://api.example.com/v1/me
+      """)
+  package static let exec = CommandSpec(
+    ["exec"], summary: "Run a command with the credential in its environment, refreshing first.",
+    options: [
+      minValid,
+      OptionSpec("env", value: "NAME", help: "Variable that carries the token (default AUTHCTL_TOKEN)."),
+    ],
+    passthrough: ArgumentSpec("COMMAND", help: "The program to run, and its arguments."),
+    discussion: """
+      The command also gets AUTHCTL_HEADER_<NAME> for each header line (AUTHCTL_HEADER_AUTHORIZATION,
+      AUTHCTL_HEADER_X_PROJECT_ID, ...) and none of the AUTHCTL_* secret variables authctl read. It replaces
+      authctl, so its exit code is authctl's; a command not found exits 127.
+
+      Example:
+        authctl exec -p work -- sh -c 'curl -H "Authorization: Bearer $AUTHCTL_TOKEN" https://api.example.com'
+      """)
+  package static let curl = CommandSpec(
+    ["curl"], summary: "Run curl with the profile's header lines, passed on a file descriptor, not argv.",
+    options: [minValid],
+    passthrough: ArgumentSpec("CURL-ARGS", help: "curl's arguments: the URL and any curl options."),
+    discussion: """
+      The header lines reach curl as '-H @/dev/fd/N' (a pipe), so stdin stays free for '--data @-'. curl
+      replaces authctl, so its exit code is authctl's.
+
+      Example:
+        authctl curl -p work -- -sS https://api.example.com/v1/me
       """)
   package static let keysCreate = CommandSpec(
     ["keys", "create"], summary: "Create an API key at the provider; prints the new key once on stdout.",
@@ -76,19 +117,22 @@ package enum CommandCatalog {
     ["profiles", "list"], summary: "List profiles from the keystore and the environment.")
   package static let profilesShow = CommandSpec(
     ["profiles", "show"], summary: "Show a profile's settings and credential state (never secrets).",
-    arguments: [ArgumentSpec("NAME", help: "Profile name (default: the selected profile).", optional: true)])
+    arguments: [
+      ArgumentSpec(
+        "NAME", help: "Profile name (default: the selected profile).", optional: true, completion: .profile)
+    ])
   package static let profilesUse = CommandSpec(
     ["profiles", "use"], summary: "Make a profile the default.",
-    arguments: [ArgumentSpec("NAME", help: "Profile name.")])
+    arguments: [ArgumentSpec("NAME", help: "Profile name.", completion: .profile)])
   package static let profilesRemove = CommandSpec(
     ["profiles", "remove"], summary: "Remove a profile and its secrets from the keystore.",
-    arguments: [ArgumentSpec("NAME", help: "Profile name.")])
+    arguments: [ArgumentSpec("NAME", help: "Profile name.", completion: .profile)])
   package static let providers = CommandSpec(
     ["providers"], summary: "List the built-in providers and what each supports.")
 
   /// Every runnable command, in the order help lists them.
   package static let all: [CommandSpec] = [
-    login, refresh, check, token, header, keysCreate, keysList, keysDelete, keysRotate, logout,
+    login, refresh, check, token, header, exec, curl, keysCreate, keysList, keysDelete, keysRotate, logout,
     profilesList, profilesShow, profilesUse, profilesRemove, providers,
   ]
 

@@ -5,17 +5,20 @@ package struct CommandSpec: Sendable {
   package var summary: String
   package var options: [OptionSpec]
   package var arguments: [ArgumentSpec]
+  /// The program and its arguments after `--`, handed on unparsed (`exec`, `curl`); nil for other commands.
+  package var passthrough: ArgumentSpec?
   /// Extra help paragraphs: examples and notes.
   package var discussion: String
 
   package init(
     _ path: [String], summary: String, options: [OptionSpec] = [], arguments: [ArgumentSpec] = [],
-    discussion: String = ""
+    passthrough: ArgumentSpec? = nil, discussion: String = ""
   ) {
     self.path = path
     self.summary = summary
     self.options = options
     self.arguments = arguments
+    self.passthrough = passthrough
     self.discussion = discussion
   }
 
@@ -27,6 +30,7 @@ package struct CommandSpec: Sendable {
     for argument in arguments {
       words.append(argument.isOptional ? "[\(argument.name)]" : "<\(argument.name)>")
     }
+    if let passthrough { words.append("-- \(passthrough.name)...") }
     return words.joined(separator: " ")
   }
 }
@@ -35,10 +39,11 @@ package struct CommandSpec: Sendable {
 package enum GlobalOptions {
   package static let profile = OptionSpec(
     "profile", short: "p", value: "NAME",
-    help: "Profile to use (default: AUTHCTL_PROFILE, then the default profile).")
+    help: "Profile to use (default: AUTHCTL_PROFILE, then the default profile).", completion: .profile)
   package static let keystore = OptionSpec(
     "keystore", value: "PATH",
-    help: "Keystore file (default: AUTHCTL_KEYSTORE, then $XDG_CONFIG_HOME/authctl/keystore.json).")
+    help: "Keystore file (default: AUTHCTL_KEYSTORE, then $XDG_CONFIG_HOME/authctl/keystore.json).",
+    completion: .file)
   package static let json = OptionSpec("json", help: "Print the result, and errors, as JSON.")
   package static let quiet = OptionSpec(
     "quiet", short: "q", help: "No progress or informational messages on stderr.")

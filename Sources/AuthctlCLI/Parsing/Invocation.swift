@@ -7,6 +7,8 @@ package struct Invocation: Sendable {
   package var values: [String: String] = [:]
   package var flags: Set<String> = []
   package var arguments: [String] = []
+  /// The words after `--` for a command that hands them on (`exec`, `curl`); nil when there was no `--`.
+  package var passthrough: [String]?
 
   package func value(_ long: String) -> String? { values[long] }
   package func flag(_ long: String) -> Bool { flags.contains(long) }

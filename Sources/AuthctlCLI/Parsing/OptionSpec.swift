@@ -5,12 +5,18 @@ package struct OptionSpec: Sendable, Equatable {
   /// The placeholder shown in help when the option takes a value, nil for a flag.
   package var valueName: String?
   package var help: String
+  /// What the shell completes for the option's value.
+  package var completion: ValueCompletion
 
-  package init(_ long: String, short: Character? = nil, value: String? = nil, help: String) {
+  package init(
+    _ long: String, short: Character? = nil, value: String? = nil, help: String,
+    completion: ValueCompletion = .none
+  ) {
     self.long = long
     self.short = short
     self.valueName = value
     self.help = help
+    self.completion = completion
   }
 
   package var takesValue: Bool { valueName != nil }
@@ -43,10 +49,29 @@ package struct ArgumentSpec: Sendable, Equatable {
   package var name: String
   package var help: String
   package var isOptional: Bool
+  /// What the shell completes for the argument.
+  package var completion: ValueCompletion
 
-  package init(_ name: String, help: String, optional: Bool = false) {
+  package init(_ name: String, help: String, optional: Bool = false, completion: ValueCompletion = .none) {
     self.name = name
     self.help = help
     self.isOptional = optional
+    self.completion = completion
   }
+}
+
+/// What shell completion offers for an option's value or a positional argument (`authctl __complete`).
+package enum ValueCompletion: Sendable, Equatable {
+  /// Nothing: the user types the value (a key id, a URL, a number).
+  case none
+  /// Profile names from the keystore and from `AUTHCTL_PROFILE_<NAME>_*` variables.
+  case profile
+  /// The built-in providers' names.
+  case provider
+  /// Login flow names, narrowed to the `--provider` given on the same line.
+  case flow
+  /// File names, completed by the shell itself.
+  case file
+  /// A fixed set of words, e.g. the formats an option accepts.
+  case choices([String])
 }

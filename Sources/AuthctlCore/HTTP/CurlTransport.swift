@@ -14,19 +14,24 @@ package struct CurlTransport: HTTPTransport {
   let userAgent: String
   /// `AUTHCTL_CA_FILE`: a PEM bundle trusted in addition to the system's CAs.
   let extraCAFile: String?
-  let noProxy: String
+  /// Read at the first request: commands that make none (a valid `token`) pay nothing for it.
+  let environment: [String: String]
 
   /// Takes settings from `environment` (never from the process), and `userAgent` as `authctl/<version>`.
   package init(environment: [String: String], userAgent: String) {
     self.userAgent = userAgent
     self.extraCAFile = environment["AUTHCTL_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-    self.noProxy = Self.noProxyList(environment)
+    self.environment = environment
   }
 
   /// SPEC §5: loopback never goes through a proxy. CURLOPT_NOPROXY replaces curl's own reading of
   /// `no_proxy`/`NO_PROXY` (lower case first, as curl does), so the user's list is kept in front.
   static func noProxyList(_ environment: [String: String]) -> String {
-    let user = (environment["no_proxy"] ?? environment["NO_PROXY"] ?? "").filter { $0 != " " }
+    let user = String(
+      decoding: (environment["no_proxy"] ?? environment["NO_PROXY"] ?? "").utf8.filter {
+        $0 != UInt8(ascii: " ")
+      },
+      as: UTF8.self)
     // curl honours `*` (no proxy at all) only as the whole value.
     if user == "*" { return user }
     let loopback = ["127.0.0.1", "localhost", "::1", "127.0.0.0/8"]
@@ -67,6 +72,7 @@ package struct CurlTransport: HTTPTransport {
     -> Int32?
   {
     let lines = request.headers.map(Self.headerLine)
+    let noProxy = Self.noProxyList(environment)
     let strings = ([request.method, request.url, userAgent, noProxy, extraCAFile ?? ""] + lines).map {
       strdup($0)
     }
@@ -99,19 +105,24 @@ package struct CurlTransport: HTTPTransport {
   /// is written `Name;`, curl's syntax for sending it (a bare `Name:` would remove the header).
   static func headerLine(_ header: HTTPHeader) -> String {
     let clean: (String) -> String = { text in
-      String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" }))
+      String(
+        decoding: text.utf8.filter { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") && $0 != 0 },
+        as: UTF8.self)
     }
     let value = clean(header.value).drop { $0 == " " }
     return value.isEmpty ? "\(clean(header.name));" : "\(clean(header.name)): \(value)"
   }
 
   /// Header lines as the C side captured them (`Name: value`, one per line), names lower-cased.
+  // On UTF-8 bytes: splitting Characters cost each request 1.4 M instructions, a tenth of curl's whole run.
   static func parseHeaders(_ text: String) -> [HTTPHeader] {
-    text.split(separator: "\n").compactMap { line in
-      guard let colon = line.firstIndex(of: ":") else { return nil }
-      let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-      let value = line[line.index(after: colon)...].drop(while: isSpace)
-      return HTTPHeader(line[..<colon].lowercased(), String(value.reversed().drop(while: isSpace).reversed()))
+    let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+    return text.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
+      guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+      var value = line[line.index(after: colon)...].drop(while: isSpace)
+      while let last = value.last, isSpace(last) { value = value.dropLast() }
+      return HTTPHeader(
+        String(decoding: line[..<colon], as: UTF8.self).lowercased(), String(decoding: value, as: UTF8.self))
     }
   }
 }

@@ -27,7 +27,9 @@ package struct HTTPClient: Sendable {
   package func send(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
     // SPEC §7: an insecure URL is refused before anything is sent.
     let url = try HTTPURL.checked(request.url)
-    let tracer = trace.map { HTTPTrace(write: $0, secrets: request.secrets) }
+    let tracer = trace.map {
+      HTTPTrace(write: $0, secrets: request.secrets + SecretNames.credentials(in: request.headers))
+    }
     var state = RetryState()
     while true {
       state.attempts += 1

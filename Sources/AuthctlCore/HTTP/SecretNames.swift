@@ -25,6 +25,15 @@ enum SecretNames {
     return keys.contains(normalized) || keySuffixes.contains { normalized.hasSuffix($0) }
   }
 
+  /// The credentials a request's headers carry (`Bearer <token>` gives the token too), so the trace masks
+  /// them wherever an answer echoes them back, in a header or a body field of any name (issue 6).
+  static func credentials(in headers: [HTTPHeader]) -> [String] {
+    headers.filter { isSecretHeader($0.name) }.flatMap { header in
+      let words = header.value.split(separator: " ", maxSplits: 1).map(String.init)
+      return words.count == 2 ? [header.value, words[1]] : [header.value]
+    }
+  }
+
   /// Whether `value`, found under `key`, must be masked.
   static func shouldRedact(key: String, value: String) -> Bool {
     guard isSecretKey(key) else { return false }

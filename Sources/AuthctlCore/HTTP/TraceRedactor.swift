@@ -60,12 +60,18 @@ struct TraceRedactor {
       return "[\(bytes.count) bytes, not UTF-8]"
     }
     let rest = redacted.count - end
-    return Self.printable(shown) + (rest > 0 ? "\n[\(rest) more bytes]" : "")
+    return masked(Self.printable(shown)) + (rest > 0 ? "\n[\(rest) more bytes]" : "")
   }
 
   /// Any text with the known secrets masked and control characters made visible.
   func text(_ text: String) -> String {
-    Self.printable(String(decoding: replacingSecrets(Array(text.utf8)), as: UTF8.self))
+    masked(Self.printable(String(decoding: replacingSecrets(Array(text.utf8)), as: UTF8.self)))
+  }
+
+  /// Masks again after `printable`: a secret split by a carriage return, which `printable` drops, must not
+  /// come back whole (issue 6's fuzzing: an answer echoing `"CS-\rcanary"`).
+  private func masked(_ text: String) -> String {
+    String(decoding: replacingSecrets(Array(text.utf8)), as: UTF8.self)
   }
 
   private func replacingSecrets(_ input: [UInt8]) -> [UInt8] {

@@ -7,7 +7,7 @@ struct JSONSyntaxError: Error, Equatable {
 /// A strict RFC 8259 scanner that finds where a JSON text breaks, which JSONDecoder does not say.
 struct JSONScanner {
   /// Deeper nesting is refused rather than risking the stack on hostile input.
-  static let maximumDepth = 512
+  static var maximumDepth: Int { 512 }
 
   let bytes: [UInt8]
   var offset = 0
@@ -32,8 +32,15 @@ struct JSONScanner {
   }
 
   mutating func skipWhitespace() {
-    // RFC 8259 §2: space, tab, line feed, carriage return.
-    while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+    var index = offset
+    scan: while index < bytes.count {
+      switch bytes[index] {
+      // RFC 8259 §2: space, tab, line feed, carriage return.
+      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      default: break scan
+      }
+    }
+    offset = index
   }
 
   /// Skips one value, with the whitespace before it.
@@ -42,8 +49,11 @@ struct JSONScanner {
     guard depth < Self.maximumDepth else { throw failure("at most \(Self.maximumDepth) nested levels") }
     guard let byte = peek() else { throw failure("a value") }
     switch byte {
-    case UInt8(ascii: "{"): try skipContainer(close: "}", depth: depth, isObject: true)
-    case UInt8(ascii: "["): try skipContainer(close: "]", depth: depth, isObject: false)
+    case UInt8(ascii: "{"):
+      try scanObject(depth: depth) { scanner, _ throws(JSONSyntaxError) in
+        try scanner.skipValue(depth: depth + 1)
+      }
+    case UInt8(ascii: "["): try skipArray(depth: depth)
     case UInt8(ascii: "\""): _ = try scanString()
     case UInt8(ascii: "t"): try skipLiteral("true")
     case UInt8(ascii: "f"): try skipLiteral("false")
@@ -55,58 +65,82 @@ struct JSONScanner {
 
   /// Scans a string at `offset` and returns the range of its contents, without the quotes.
   mutating func scanString() throws(JSONSyntaxError) -> Range<Int> {
-    try expect("\"", "'\"'")
+    try expect(UInt8(ascii: "\""), "'\"'")
     let start = offset
-    while let byte = peek() {
-      switch byte {
+    while true {
+      offset = ByteSearch.stringStop(in: bytes, from: offset)
+      switch peek() {
       case UInt8(ascii: "\""):
         offset += 1
         return start..<(offset - 1)
-      case UInt8(ascii: "\\"):
-        offset += 1
-        if peek() == UInt8(ascii: "u") {
-          offset += 1
-          for _ in 0..<4 {
-            guard let digit = peek(), digit.isHexDigit else { throw failure("four hex digits after \\u") }
-            offset += 1
-          }
-        } else {
-          guard let escaped = peek(), Array(#""\/bfnrt"#.utf8).contains(escaped) else {
-            throw failure(#"an escape: \" \\ \/ \b \f \n \r \t or \u"#)
-          }
-          offset += 1
-        }
-      case 0x00..<0x20: throw failure("'\"' (control characters in strings must be escaped)")
-      default: offset += 1
+      case UInt8(ascii: "\\"): try skipEscape()
+      case nil: throw failure("'\"' to end the string")
+      default: throw failure("'\"' (control characters in strings must be escaped)")
       }
     }
-    throw failure("'\"' to end the string")
   }
 
-  private mutating func skipContainer(close: Character, depth: Int, isObject: Bool) throws(JSONSyntaxError) {
+  /// Skips the escape `\x` or `\uXXXX` whose backslash is at `offset`.
+  private mutating func skipEscape() throws(JSONSyntaxError) {
+    offset += 1
+    switch peek() {
+    case UInt8(ascii: "u"):
+      offset += 1
+      for _ in 0..<4 {
+        guard let digit = peek(), digit.isHexDigit else { throw failure("four hex digits after \\u") }
+        offset += 1
+      }
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+      offset += 1
+    default:
+      throw failure(#"an escape: \" \\ \/ \b \f \n \r \t or \u"#)
+    }
+  }
+
+  /// Scans the object whose `{` is at `offset`. For each member, `visit` gets the range of its name (between
+  /// the quotes) with `offset` at the member's value, which it must move past (as `skipValue` does).
+  mutating func scanObject(
+    depth: Int, _ visit: (inout JSONScanner, _ name: Range<Int>) throws(JSONSyntaxError) -> Void
+  ) throws(JSONSyntaxError) {
     offset += 1
     skipWhitespace()
-    if peek() == close.asciiValue {
+    if peek() == UInt8(ascii: "}") {
       offset += 1
       return
     }
-    while true {
-      if isObject {
-        skipWhitespace()
-        guard peek() == UInt8(ascii: "\"") else { throw failure("a member name in double quotes") }
-        _ = try scanString()
-        skipWhitespace()
-        try expect(":", "':' after the member name")
-      }
-      try skipValue(depth: depth + 1)
+    repeat {
       skipWhitespace()
-      if peek() == UInt8(ascii: ",") {
-        offset += 1
-      } else {
-        try expect(close, "',' or '\(close)'")
-        return
-      }
+      guard peek() == UInt8(ascii: "\"") else { throw failure("a member name in double quotes") }
+      let name = try scanString()
+      skipWhitespace()
+      try expect(UInt8(ascii: ":"), "':' after the member name")
+      skipWhitespace()
+      try visit(&self, name)
+    } while try nextElement(close: UInt8(ascii: "}"))
+  }
+
+  private mutating func skipArray(depth: Int) throws(JSONSyntaxError) {
+    offset += 1
+    skipWhitespace()
+    if peek() == UInt8(ascii: "]") {
+      offset += 1
+      return
     }
+    repeat {
+      try skipValue(depth: depth + 1)
+    } while try nextElement(close: UInt8(ascii: "]"))
+  }
+
+  /// After an element of a container: true past a `,` (another follows), false past `close` (the end).
+  private mutating func nextElement(close: UInt8) throws(JSONSyntaxError) -> Bool {
+    skipWhitespace()
+    if peek() == UInt8(ascii: ",") {
+      offset += 1
+      return true
+    }
+    try expect(close, "',' or '\(Character(Unicode.Scalar(close)))'")
+    return false
   }
 
   private mutating func skipLiteral(_ word: String) throws(JSONSyntaxError) {
@@ -140,8 +174,8 @@ struct JSONScanner {
     while let byte = peek(), byte.isDigit { offset += 1 }
   }
 
-  private mutating func expect(_ character: Character, _ expected: String) throws(JSONSyntaxError) {
-    guard peek() == character.asciiValue else { throw failure(expected) }
+  private mutating func expect(_ byte: UInt8, _ expected: @autoclosure () -> String) throws(JSONSyntaxError) {
+    guard peek() == byte else { throw failure(expected()) }
     offset += 1
   }
 
@@ -149,7 +183,7 @@ struct JSONScanner {
     offset < bytes.count ? bytes[offset] : nil
   }
 
-  private func failure(_ expected: String) -> JSONSyntaxError {
+  func failure(_ expected: String) -> JSONSyntaxError {
     JSONSyntaxError(offset: offset, expected: expected)
   }
 }

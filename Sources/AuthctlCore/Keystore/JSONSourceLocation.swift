@@ -19,16 +19,15 @@ enum JSONSourceLocation {
 
   /// The offset of the first byte that is not part of valid UTF-8 (RFC 8259 §8.1), or nil.
   static func firstInvalidUTF8(in bytes: [UInt8]) -> Int? {
-    var parser = Unicode.UTF8.ForwardParser()
-    var iterator = bytes.makeIterator()
-    var offset = 0
-    while true {
-      switch parser.parseScalar(from: &iterator) {
-      case .valid(let scalar): offset += scalar.count
-      case .emptyInput: return nil
-      case .error: return offset
-      }
+    // ASCII, most of a keystore, needs no decoding.
+    var offset = ByteSearch.nonASCII(in: bytes, from: 0)
+    while offset < bytes.count {
+      var parser = Unicode.UTF8.ForwardParser()
+      var iterator = bytes[offset...].makeIterator()
+      guard case .valid(let scalar) = parser.parseScalar(from: &iterator) else { return offset }
+      offset = ByteSearch.nonASCII(in: bytes, from: offset + scalar.count)
     }
+    return nil
   }
 
   /// The offset of the first number that is not a whole number within Int64, or nil.
@@ -76,44 +75,27 @@ extension JSONScanner {
   /// Moves from the container at `offset` to the value of its member `key`; false (not moved) when absent.
   fileprivate mutating func moveToMember(_ key: any CodingKey) -> Bool {
     let start = offset
-    do {
-      if peek() == UInt8(ascii: "{") {
-        offset += 1
-        skipWhitespace()
-        while peek() == UInt8(ascii: "\"") {
-          let name = try scanString()
-          skipWhitespace()
-          offset += 1  // the ':' the scanner already checked
-          skipWhitespace()
-          if memberName(name) == key.stringValue { return true }
-          try skipValue(depth: 1)
-          skipWhitespace()
-          if peek() == UInt8(ascii: ",") { offset += 1 }
-          skipWhitespace()
-        }
-      } else if peek() == UInt8(ascii: "["), let index = key.intValue {
-        offset += 1
+    if peek() == UInt8(ascii: "{") {
+      let member = (try? objectMembers())?.first { string(at: $0.name) == key.stringValue }
+      offset = member?.value.lowerBound ?? start
+      return member != nil
+    }
+    if peek() == UInt8(ascii: "["), let index = key.intValue {
+      offset += 1
+      do {
         for _ in 0..<index {
           try skipValue(depth: 1)
           skipWhitespace()
           guard peek() == UInt8(ascii: ",") else { break }
           offset += 1
         }
-        skipWhitespace()
-        if peek() != UInt8(ascii: "]") { return true }
+      } catch {
+        // Unreachable for text the scanner accepted; the parent's position is still a useful answer.
       }
-    } catch {
-      // Unreachable for text the scanner accepted; the parent's position is still a useful answer.
+      skipWhitespace()
+      if peek() != UInt8(ascii: "]") { return true }
     }
     offset = start
     return false
-  }
-
-  private func memberName(_ range: Range<Int>) -> String? {
-    let contents = bytes[range]
-    guard contents.contains(UInt8(ascii: "\\")) else { return String(decoding: contents, as: UTF8.self) }
-    // Escaped names are rare; let the decoder undo the escapes of the quoted string.
-    return try? JSONDecoder().decode(
-      String.self, from: Data(bytes[(range.lowerBound - 1)...range.upperBound]))
   }
 }

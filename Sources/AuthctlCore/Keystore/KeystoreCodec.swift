@@ -2,20 +2,35 @@ import FoundationEssentials
 
 /// Turns keystore bytes into a document and back, naming the line and column of any breakage.
 enum KeystoreCodec {
-  /// Decodes the file's bytes: syntax first, then the version, then the fields.
+  /// Decodes the file's bytes: the plain decoder reads what authctl writes; JSONDecoder reads anything else
+  /// or refuses it, checking the syntax first, then the version, then the fields.
   // SPEC §4: the error names the path and the line and column where the file is broken.
   static func decode(_ bytes: [UInt8], path: String) throws(KeystoreError) -> KeystoreDocument {
-    guard !bytes.isEmpty else {
-      throw .unparsable(path: path, line: 1, column: 1, detail: "the file is empty")
+    if let document = try PlainKeystoreDecoder.decode(bytes, path: path, selecting: { _ in nil }) {
+      return document
     }
-    let syntaxError = JSONScanner.firstError(in: bytes)
-    if let invalid = JSONSourceLocation.firstInvalidUTF8(in: bytes), invalid <= syntaxError?.offset ?? invalid
-    {
-      throw unparsable(path, bytes, at: invalid, "invalid UTF-8 (byte \(hex(bytes[invalid])))")
+    return try decodeWithFoundation(bytes, path: path)
+  }
+
+  /// The document with only the profile `select` names given the default profile: `token` and `header` need
+  /// no more. The whole text is checked all the same, and a broken one is refused with the same error.
+  static func decode(_ bytes: [UInt8], path: String, selecting select: (_ defaultProfile: String?) -> String)
+    throws(KeystoreError) -> KeystoreDocument
+  {
+    if let document = try PlainKeystoreDecoder.decode(bytes, path: path, selecting: select) {
+      return document
     }
-    if let syntaxError {
-      throw unparsable(path, bytes, at: syntaxError.offset, describe(syntaxError, in: bytes))
-    }
+    var document = try decodeWithFoundation(bytes, path: path)
+    let name = select(document.defaultProfile)
+    document.profiles = document.profiles.filter { $0.key == name }
+    return document
+  }
+
+  /// JSONDecoder's reading, which decides every text the plain decoder leaves to it, and names what is wrong.
+  private static func decodeWithFoundation(_ bytes: [UInt8], path: String) throws(KeystoreError)
+    -> KeystoreDocument
+  {
+    try checkSyntax(bytes, path: path)
     let data = Data(bytes)
     let decoder = JSONDecoder()
     do {
@@ -31,6 +46,21 @@ enum KeystoreCodec {
       throw shapeError(error, path: path, bytes: bytes)
     } catch {
       throw .unparsable(path: path, line: 1, column: 1, detail: String(describing: error))
+    }
+  }
+
+  /// Refuses an empty file, bytes that are not UTF-8 and broken JSON, naming the first bad character.
+  static func checkSyntax(_ bytes: [UInt8], path: String) throws(KeystoreError) {
+    guard !bytes.isEmpty else {
+      throw .unparsable(path: path, line: 1, column: 1, detail: "the file is empty")
+    }
+    let syntaxError = JSONScanner.firstError(in: bytes)
+    if let invalid = JSONSourceLocation.firstInvalidUTF8(in: bytes), invalid <= syntaxError?.offset ?? invalid
+    {
+      throw unparsable(path, bytes, at: invalid, "invalid UTF-8 (byte \(hex(bytes[invalid])))")
+    }
+    if let syntaxError {
+      throw unparsable(path, bytes, at: syntaxError.offset, describe(syntaxError, in: bytes))
     }
   }
 

@@ -19,6 +19,21 @@ package struct KeystoreFile: Sendable {
 
   /// The document, or nil when there is no keystore file; creates nothing.
   package func read() throws(KeystoreError) -> KeystoreDocument? {
+    guard let bytes = try contents() else { return nil }
+    return try KeystoreCodec.decode(bytes, path: location.path)
+  }
+
+  /// The document with only the profile `select` names given the default profile, or nil when there is no
+  /// keystore file: every check of `read()` applies, but the other profiles are not decoded. Never for writing.
+  package func read(selecting select: (_ defaultProfile: String?) -> String) throws(KeystoreError)
+    -> KeystoreDocument?
+  {
+    guard let bytes = try contents() else { return nil }
+    return try KeystoreCodec.decode(bytes, path: location.path, selecting: select)
+  }
+
+  /// The file's bytes once its directory, type, owner, mode and size pass; nil when there is no file.
+  private func contents() throws(KeystoreError) -> [UInt8]? {
     let path = location.path
     var linkInfo = stat()
     guard lstat(path, &linkInfo) == 0 else {
@@ -40,8 +55,7 @@ package struct KeystoreFile: Sendable {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .io(path: path, operation: "fstat", errno: errno) }
     try KeystorePermissions.checkFile(info, path: path)
-    let bytes = try readContents(of: descriptor, path: path, expectedSize: Int(info.st_size))
-    return try KeystoreCodec.decode(bytes, path: path)
+    return try readContents(of: descriptor, path: path, expectedSize: Int(info.st_size))
   }
 
   /// Reads the document under the lock (a new empty one when there is no file), lets `body` change it, and

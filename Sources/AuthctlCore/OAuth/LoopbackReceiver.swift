@@ -45,16 +45,21 @@ package final class LoopbackReceiver {
   package var redirectURI: String { "http://127.0.0.1:\(port)\(path)" }
 
   /// Waits for a GET of `path` and returns its query parameters; `answer` decides the page the browser sees.
+  /// `tick` runs about ten times a second while nothing arrives.
   package func waitForRedirect(
-    timeout: Double, clock: Clock, answer: ([String: String]) -> (ok: Bool, message: String)
+    timeout: Double, clock: Clock, tick: () -> Void = {},
+    answer: ([String: String]) -> (ok: Bool, message: String)
   ) throws(LoginFlowError) -> [String: String] {
     let deadline = clock.now() + timeout
     while true {
       let remaining = deadline - clock.now()
       guard remaining > 0 else { throw .browserTimedOut(seconds: Int(timeout.rounded())) }
       var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(min(remaining, 1) * 1000))
-      guard ready > 0 else { continue }
+      let ready = poll(&poller, 1, Int32(min(remaining, 0.1) * 1000))
+      guard ready > 0 else {
+        tick()
+        continue
+      }
       let client = accept(descriptor, nil, nil)
       guard client >= 0 else { continue }
       defer { close(client) }

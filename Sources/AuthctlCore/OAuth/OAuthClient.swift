@@ -147,6 +147,7 @@ package struct OAuthClient {
     }
     if let type = answer.tokenType, type.lowercased() != "bearer" {
       throw api.failure(operation, .malformedAnswer("the token type is '\(type)', not Bearer"))
+        .redacting(secrets + extra)
     }
     return answer
   }

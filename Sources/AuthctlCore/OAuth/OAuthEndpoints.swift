@@ -69,6 +69,7 @@ package struct TokenResponse: Decodable, Sendable {
         $0.flatMap(Double.init)
       }
     }
+    expiresIn = UntrustedSeconds.checked(expiresIn)
     refreshToken = try c.decodeIfPresent(String.self, forKey: .refreshToken)
     idToken = try c.decodeIfPresent(String.self, forKey: .idToken)
     scope = try c.decodeIfPresent(String.self, forKey: .scope)

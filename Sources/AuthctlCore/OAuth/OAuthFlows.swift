@@ -32,7 +32,9 @@ package struct OAuthFlows {
     let url =
       base + (base.contains("?") ? "&" : "?") + String(decoding: OAuthClient.form(parameters), as: UTF8.self)
     announceBrowser(url)
-    let redirect = try receiver.waitForRedirect(timeout: interaction.timeout, clock: clock) { query in
+    let redirect = try receiver.waitForRedirect(
+      timeout: interaction.timeout, clock: clock, tick: interaction.tick
+    ) { query in
       Self.judge(query, state: state)
     }
     if let problem = Self.problem(redirect, state: state) { throw problem }
@@ -58,7 +60,7 @@ package struct OAuthFlows {
     let deadline = clock.now() + min(authorization.expiresIn, interaction.timeout)
     interaction.progress("Waiting for approval…")
     while clock.now() + interval <= deadline {
-      clock.sleep(interval)
+      pause(interval)
       let poll: DevicePoll
       do {
         poll = try client.pollDevice(authorization.deviceCode)
@@ -80,6 +82,15 @@ package struct OAuthFlows {
       }
     }
     throw LoginFlowError.deviceCodeExpired
+  }
+
+  /// Sleeps in tenths of a second, ticking the waiting indicator between them.
+  private func pause(_ seconds: Double) {
+    let steps = max(Int((seconds * 10).rounded(.up)), 1)
+    for _ in 0..<steps {
+      clock.sleep(seconds / Double(steps))
+      interaction.tick()
+    }
   }
 
   private func announceBrowser(_ url: String) {
@@ -139,17 +150,15 @@ struct SingleSignOn {
     interaction.openBrowser?(url)
     interaction.progress(
       "Waiting for the browser (up to \(Int(interaction.timeout / 60)) min; Ctrl-C to stop)…")
-    let redirect = try receiver.waitForRedirect(timeout: interaction.timeout, clock: workspace.clock) {
-      query in
+    let redirect = try receiver.waitForRedirect(
+      timeout: interaction.timeout, clock: workspace.clock, tick: interaction.tick
+    ) { query in
       OAuthFlows.judge(query, state: nil)
     }
     if let problem = OAuthFlows.problem(redirect, state: nil) { throw problem }
     guard let token = redirect["token"] ?? redirect["access_token"], !token.isEmpty else {
       throw LoginFlowError.incompleteRedirect(missing: "token")
     }
-    let claims = JWTClaims.decode(token)
-    return IssuedToken(
-      accessToken: token, expiresAt: claims?.exp.map { Int64($0) },
-      issuedAt: claims?.iat.map { Int64($0) } ?? Int64(workspace.clock.now()))
+    return IssuedToken(accessToken: token, expiresIn: nil, now: workspace.clock.now())
   }
 }

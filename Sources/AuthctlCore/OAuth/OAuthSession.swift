@@ -41,13 +41,11 @@ package struct OAuthSession {
 
   /// Turns a token answer into what the keystore stores, with the lifetime from `expires_in` or the JWT.
   package static func issued(_ answer: TokenResponse, now: Double) -> IssuedToken {
-    let claims = JWTClaims.decode(answer.accessToken)
-    let expiresAt = answer.expiresIn.map { Int64(now + $0) } ?? claims?.exp.map { Int64($0) }
-    let issuedAt = answer.expiresIn != nil ? Int64(now) : claims?.iat.map { Int64($0) } ?? Int64(now)
-    return IssuedToken(
-      accessToken: answer.accessToken, expiresAt: expiresAt, issuedAt: issuedAt,
-      refreshToken: answer.refreshToken,
-      idToken: answer.idToken, scope: answer.scope)
+    var issued = IssuedToken(accessToken: answer.accessToken, expiresIn: answer.expiresIn, now: now)
+    issued.refreshToken = answer.refreshToken
+    issued.idToken = answer.idToken
+    issued.scope = answer.scope
+    return issued
   }
 }
 

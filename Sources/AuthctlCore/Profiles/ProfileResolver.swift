@@ -16,7 +16,7 @@ package enum SettingSource: Sendable, Equatable {
 /// A profile with every field merged from options, environment and keystore (SPEC §5 precedence).
 package struct ResolvedProfile: Sendable {
   package var name: String
-  package var values: [ProfileField: (value: String, source: SettingSource)]
+  package var values: ProfileValues
   /// The keystore's record of this profile, if it has one.
   package var stored: StoredProfile?
   package var existsInEnvironment: Bool
@@ -33,6 +33,18 @@ package struct ResolvedProfile: Sendable {
   }
 }
 
+/// Each field's value and where it came from.
+package struct ProfileValues: Sendable {
+  // Keyed by the field's name: a first Dictionary keyed by ProfileField costs each start 0.2 M instructions
+  // of run-time conformance lookup (issue 5), where String keys are already looked up for the environment.
+  private var byName: [String: (value: String, source: SettingSource)] = [:]
+
+  package subscript(field: ProfileField) -> (value: String, source: SettingSource)? {
+    get { byName[field.rawValue] }
+    set { byName[field.rawValue] = newValue }
+  }
+}
+
 /// Merges options, `AUTHCTL_PROFILE_<NAME>_<FIELD>`, `AUTHCTL_<FIELD>` and the keystore into a profile.
 package struct ProfileResolver: Sendable {
   package var environment: [String: String]
@@ -43,9 +55,14 @@ package struct ProfileResolver: Sendable {
 
   /// The profile a command acts on: `-p`, then `AUTHCTL_PROFILE`, then the keystore default, then `default`.
   package func selectedName(option: String?, document: KeystoreDocument?) -> String {
+    selectedName(option: option, defaultProfile: document?.defaultProfile)
+  }
+
+  /// The same choice, given the keystore's `default_profile` alone.
+  package func selectedName(option: String?, defaultProfile: String?) -> String {
     if let option { return option }
     if let named = environment["AUTHCTL_PROFILE"], !named.isEmpty { return named }
-    return document?.defaultProfile ?? "default"
+    return defaultProfile ?? "default"
   }
 
   /// Resolves one profile; plain `AUTHCTL_<FIELD>` variables apply only to the selected profile.
@@ -53,7 +70,7 @@ package struct ProfileResolver: Sendable {
     name: String, document: KeystoreDocument?, options: [ProfileField: String] = [:], isSelected: Bool = true
   ) -> ResolvedProfile {
     let stored = document?.profiles[name]
-    var values: [ProfileField: (value: String, source: SettingSource)] = [:]
+    var values = ProfileValues()
     var inEnvironment = false
     let prefix = "AUTHCTL_PROFILE_\(ProfileName.environmentForm(name))_"
     for field in ProfileField.allCases {
@@ -70,6 +87,16 @@ package struct ProfileResolver: Sendable {
       }
     }
     return ResolvedProfile(name: name, values: values, stored: stored, existsInEnvironment: inEnvironment)
+  }
+
+  /// Every profile a command could name: the keystore's, the environment's, and the selected one when plain
+  /// `AUTHCTL_<FIELD>` variables make it (SPEC §5); sorted.
+  package func knownProfileNames(document: KeystoreDocument?) -> [String] {
+    var names = Set(document?.profiles.keys.map { $0 } ?? [])
+    names.formUnion(environmentProfileNames())
+    let selected = selectedName(option: nil, document: document)
+    if resolve(name: selected, document: nil, isSelected: true).existsInEnvironment { names.insert(selected) }
+    return names.sorted()
   }
 
   /// Names of profiles that live in `AUTHCTL_PROFILE_<NAME>_<FIELD>` variables.

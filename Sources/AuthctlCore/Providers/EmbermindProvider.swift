@@ -55,10 +55,8 @@ package struct EmbermindProvider: Provider {
     guard !answer.xAccessToken.isEmpty else {
       throw api.failure(operation, .malformedAnswer("the answer's xAccessToken is empty"))
     }
-    let claims = JWTClaims.decode(answer.xAccessToken)
-    return IssuedToken(
-      accessToken: answer.xAccessToken, expiresAt: claims?.exp.map { Int64($0) },
-      issuedAt: claims?.iat.map { Int64($0) })
+    // seed 002: tokens expire after inactivity; a JWT's `exp` is used when it has one.
+    return IssuedToken(accessToken: answer.xAccessToken, expiresIn: nil, now: api.client.clock.now())
   }
 
   // seed 002: check-api-key / check-token give the verdict, profile/me the identity.

@@ -59,11 +59,8 @@ package struct KnowledgeStackProvider: Provider {
     guard !answer.accessToken.isEmpty else {
       throw api.failure(operation, .malformedAnswer("the answer's access_token is empty"))
     }
-    let claims = JWTClaims.decode(answer.accessToken)
-    let now = Int64(api.client.clock.now())
-    let expiresAt = answer.expiresIn.map { now + Int64($0) } ?? claims?.exp.map { Int64($0) }
-    let issuedAt = answer.expiresIn != nil ? now : claims?.iat.map { Int64($0) }
-    return IssuedToken(accessToken: answer.accessToken, expiresAt: expiresAt, issuedAt: issuedAt)
+    return IssuedToken(
+      accessToken: answer.accessToken, expiresIn: answer.expiresIn, now: api.client.clock.now())
   }
 
   // seed 003: GET /v1/users/me answers for a valid token or key.

@@ -134,6 +134,20 @@ package struct IssuedToken: Sendable, Equatable {
   }
 }
 
+extension IssuedToken {
+  /// A fresh token's lifetime: from `expires_in` when the answer gives one, else from the JWT's `exp` and `iat`.
+  package init(accessToken: String, expiresIn: Double?, now: Double) {
+    if let expiresIn = UntrustedSeconds.checked(expiresIn) {
+      self.init(accessToken: accessToken, expiresAt: Int64(now + expiresIn), issuedAt: Int64(now))
+    } else {
+      let claims = JWTClaims.decode(accessToken)
+      self.init(
+        accessToken: accessToken, expiresAt: claims?.exp.map { Int64($0) },
+        issuedAt: claims?.iat.map { Int64($0) } ?? Int64(now))
+    }
+  }
+}
+
 /// One built-in provider: its endpoints and wire formats, behind a common set of operations.
 package protocol Provider: Sendable {
   var descriptor: ProviderDescriptor { get }

@@ -76,3 +76,42 @@ extension ProviderError {
     }
   }
 }
+
+extension ProviderFailure {
+  /// The failure with `secrets` masked wherever the server supplied the text (its error code and message,
+  /// a redirect's location, a Retry-After): a server that echoes the credential it was sent must not put it
+  /// in an error message (SPEC §7; issue 6's fuzzing found echoes in token_type and Location).
+  package func redacting(_ secrets: [String]) -> ProviderFailure {
+    var copy = self
+    copy.error = error.redacting(secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count })
+    return copy
+  }
+}
+
+extension ProviderError {
+  fileprivate func redacting(_ secrets: [String]) -> ProviderError {
+    guard !secrets.isEmpty else { return self }
+    // Control characters go first, as the message will drop them: a secret split by one must not reappear.
+    let mask = { (text: String) in
+      let printable = String.UnicodeScalarView(
+        text.unicodeScalars.filter { $0.value >= 0x20 && !(0x7F..<0xA0).contains($0.value) })
+      return secrets.reduce(String(printable)) { $0.replacing($1, with: TraceRedactor.mask) }
+    }
+    let masked = { (detail: ProviderErrorDetail) in
+      ProviderErrorDetail(code: detail.code.map(mask), message: detail.message.map(mask))
+    }
+    switch self {
+    case .rejected(let detail): return .rejected(masked(detail))
+    case .forbidden(let detail): return .forbidden(masked(detail))
+    case .rateLimited(let detail): return .rateLimited(masked(detail))
+    case .unavailable(let status, let detail): return .unavailable(status: status, masked(detail))
+    case .refused(let status, let detail): return .refused(status: status, masked(detail))
+    case .malformedAnswer(let text): return .malformedAnswer(mask(text))
+    case .http(.redirected(let host, let status, let location)):
+      return .http(.redirected(host: host, status: status, location: mask(location)))
+    case .http(.rateLimited(let host, let retryAfter, let response)):
+      return .http(.rateLimited(host: host, retryAfter: retryAfter.map(mask), response: response))
+    case .http, .unsupported: return self
+    }
+  }
+}

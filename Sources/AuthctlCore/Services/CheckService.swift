@@ -32,8 +32,7 @@ package struct CheckService {
     let workspace = credentials.workspace
     let obtained: Obtained
     if offline {
-      let document = try workspace.keystore.read()
-      let context = try ProfileContext.load(workspace, option: credentials.profileOption, document: document)
+      let context = try ProfileContext.load(workspace, option: credentials.profileOption)
       guard let credential = context.credential else {
         throw CredentialError.notLoggedIn(profile: context.name)
       }

@@ -16,16 +16,18 @@ package struct Obtained {
 package struct CredentialService {
   package let workspace: Workspace
   package let profileOption: String?
+  /// Seconds of validity the caller needs; a token with less left is renewed (`token --min-valid`).
+  package let minimumValidity: Double
 
-  package init(workspace: Workspace, profileOption: String?) {
+  package init(workspace: Workspace, profileOption: String?, minimumValidity: Double = 0) {
     self.workspace = workspace
     self.profileOption = profileOption
+    self.minimumValidity = minimumValidity
   }
 
   /// The profile's credential, renewed first when due (or always, with `forceRenewal`).
   package func obtain(forceRenewal: Bool = false) throws -> Obtained {
-    let document = try workspace.keystore.read()
-    let context = try ProfileContext.load(workspace, option: profileOption, document: document)
+    let context = try ProfileContext.load(workspace, option: profileOption)
     let now = workspace.clock.now()
     switch context.credential {
     case .apiKey(let key)?:
@@ -35,7 +37,7 @@ package struct CredentialService {
       }
       return Obtained(context: context, credential: .apiKey(key), timing: context.timing)
     case .accessToken(let token)?:
-      if !forceRenewal && !context.timing.isDue(now: now) {
+      if !forceRenewal && !context.timing.isDue(now: now, minimumValidity: minimumValidity) {
         return Obtained(context: context, credential: .accessToken(token), timing: context.timing)
       }
       if let variable = context.credentialVariable {
@@ -52,7 +54,8 @@ package struct CredentialService {
       // SPEC §5: an environment profile with a login and password signs in on first use; SPEC §3: one with
       // a client id and secret gets a token by client credentials.
       let renewal = context.provider.descriptor.renewal
-      if renewal == .passwordLogin || renewal == .renewalEndpointThenPassword, context.profile.value(.login) != nil,
+      let signsInWithPassword = renewal == .passwordLogin || renewal == .renewalEndpointThenPassword
+      if signsInWithPassword, context.profile.value(.login) != nil,
         context.availablePassword != nil || workspace.password.given != nil
       {
         return try renew(context, forced: true)
@@ -105,17 +108,17 @@ package struct CredentialService {
       throw CredentialError.passwordUnavailable(profile: context.name)
     }
     guard workspace.cachesTokens else {
-      return try renewNow(context, password: password).obtained
+      return try renewNow(context, password: password, forced: forced).obtained
     }
     return try workspace.keystore.update { stored in
       let fresh = try ProfileContext.from(workspace.resolver.resolve(name: context.name, document: stored))
       if let current = fresh.credential, case .accessToken = current, current != rejected,
         rejected != nil || !forced,
-        !fresh.timing.isDue(now: workspace.clock.now())
+        !fresh.timing.isDue(now: workspace.clock.now(), minimumValidity: minimumValidity)
       {
         return Obtained(context: fresh, credential: current, timing: fresh.timing)
       }
-      let (obtained, issued) = try renewNow(fresh, password: password)
+      let (obtained, issued) = try renewNow(fresh, password: password, forced: forced)
       // SPEC §3: a rotated refresh token is written before anything else is done with the answer.
       if let issued { ProfileRecord.storeToken(issued, timing: obtained.timing, context: fresh, in: &stored) }
       return obtained
@@ -123,7 +126,8 @@ package struct CredentialService {
   }
 
   /// Asks the provider; `issued` is nil when a still-valid token is kept because the provider was unreachable.
-  private func renewNow(_ context: ProfileContext, password: String?) throws -> (
+  /// A forced renewal (`refresh`, a retry after a rejection) keeps nothing: its caller asked for a new token.
+  private func renewNow(_ context: ProfileContext, password: String?, forced: Bool) throws -> (
     obtained: Obtained, issued: IssuedToken?
   ) {
     let api = workspace.api(for: context.provider, profile: context.profile)
@@ -136,7 +140,7 @@ package struct CredentialService {
         Obtained(context: context, credential: .accessToken(issued.accessToken), timing: timing), issued
       )
     } catch let failure as ProviderFailure
-      where failure.isUnreachable && !context.timing.isExpired(now: workspace.clock.now())
+      where failure.isUnreachable && !forced && !context.timing.isExpired(now: workspace.clock.now())
     {
       // SPEC §3: a still-valid token is printed when the provider cannot be reached, with a warning.
       guard let credential = context.credential else { throw failure }

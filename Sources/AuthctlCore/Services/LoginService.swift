@@ -18,16 +18,19 @@ package struct LoginInteraction {
   package var timeout: Double
   /// Whether this process may wait for another interactive login of the same profile (stdin is a terminal).
   package var mayWait: Bool
+  /// Called about ten times a second while waiting for the browser or the device approval (a spinner).
+  package var tick: () -> Void
 
   package init(
     announce: @escaping (String) -> Void, progress: @escaping (String) -> Void,
-    openBrowser: ((String) -> Void)?, timeout: Double, mayWait: Bool
+    openBrowser: ((String) -> Void)?, timeout: Double, mayWait: Bool, tick: @escaping () -> Void = {}
   ) {
     self.announce = announce
     self.progress = progress
     self.openBrowser = openBrowser
     self.timeout = timeout
     self.mayWait = mayWait
+    self.tick = tick
   }
 }
 

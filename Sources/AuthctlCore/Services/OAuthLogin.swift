@@ -95,8 +95,6 @@ struct OAuthLogin {
     if let exp = claims?.exp, exp <= workspace.clock.now() {
       throw CredentialError.expired(profile: profile.name, reason: "the token given has already expired")
     }
-    return IssuedToken(
-      accessToken: token, expiresAt: claims?.exp.map { Int64($0) },
-      issuedAt: claims?.iat.map { Int64($0) } ?? Int64(workspace.clock.now()))
+    return IssuedToken(accessToken: token, expiresIn: nil, now: workspace.clock.now())
   }
 }

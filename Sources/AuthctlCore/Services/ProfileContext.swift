@@ -9,6 +9,13 @@ package struct ProfileContext {
 
   package var name: String { profile.name }
 
+  /// Loads the selected profile, decoding only its record of the keystore (`token`, `header`, `check`).
+  package static func load(_ workspace: Workspace, option: String?) throws -> ProfileContext {
+    let resolver = workspace.resolver
+    let document = try workspace.keystore.read { resolver.selectedName(option: option, defaultProfile: $0) }
+    return try load(workspace, option: option, document: document)
+  }
+
   /// Loads the selected profile; one that exists neither in the keystore nor the environment is an error (exit 3).
   package static func load(
     _ workspace: Workspace, option: String?, document: KeystoreDocument?

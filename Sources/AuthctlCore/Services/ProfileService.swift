@@ -22,11 +22,7 @@ package struct ProfileService {
     let document = try workspace.keystore.read()
     let resolver = workspace.resolver
     let selected = resolver.selectedName(option: nil, document: document)
-    var names = Set(document?.profiles.keys.map { $0 } ?? [])
-    names.formUnion(resolver.environmentProfileNames())
-    let plain = resolver.resolve(name: selected, document: nil, isSelected: true)
-    if plain.existsInEnvironment { names.insert(selected) }
-    return names.sorted().map { name in
+    return resolver.knownProfileNames(document: document).map { name in
       let profile = resolver.resolve(name: name, document: document, isSelected: name == selected)
       let context = try? ProfileContext.from(profile)
       let location = [

@@ -27,6 +27,12 @@ package struct TokenTiming: Sendable, Equatable {
     return now >= Double(issuedAt) + 0.75 * Double(expiresAt - issuedAt)
   }
 
+  /// Due as above, or when fewer than `minimumValidity` seconds remain (`token --min-valid`).
+  package func isDue(now: Double, minimumValidity: Double) -> Bool {
+    guard let expiresAt else { return false }
+    return isDue(now: now) || Double(expiresAt) - now < minimumValidity
+  }
+
   package func secondsLeft(now: Double) -> Int64? {
     expiresAt.map { $0 - Int64(now) }
   }

@@ -9,7 +9,15 @@ package enum JSONValue: Decodable, Sendable, Equatable {
   case array([JSONValue])
   case null
 
+  /// Provider answers are a few levels deep. Each level here costs a cascade of failed decodes, so the time
+  /// grows with the cube of the depth: a hostile 400 KiB answer nested 500 deep took minutes (issue 6).
+  static let maximumDepth = 32
+
   package init(from decoder: any Decoder) throws {
+    guard decoder.codingPath.count < Self.maximumDepth else {
+      let reason = "nested deeper than \(Self.maximumDepth) levels"
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: reason))
+    }
     let container = try decoder.singleValueContainer()
     if container.decodeNil() {
       self = .null

@@ -305,7 +305,7 @@ private final class PipeDrain: @unchecked Sendable {
   init(_ handle: FileHandle) {
     Thread { [self] in
       while true {
-        let chunk = handle.availableData
+        let chunk = Spawn.readChunk(handle)
         if chunk.isEmpty { break }
         append(chunk)
       }

@@ -48,11 +48,14 @@ final class FakeServer: @unchecked Sendable {
 
   deinit { stop() }
 
-  /// Launches the fake server for `provider` (embermind, knowledge-stack, metakraftwerk, craft).
-  static func start(_ provider: String, lifetime: Double = 300, timeout: Double = 15) throws -> FakeServer {
+  /// Launches the fake server for `provider` (embermind, knowledge-stack, metakraftwerk, craft);
+  /// `arguments` adds options such as `--tls-cert` and `--tls-key`.
+  static func start(
+    _ provider: String, arguments: [String] = [], lifetime: Double = 300, timeout: Double = 15
+  ) throws -> FakeServer {
     try launch(
-      name: provider, script: HarnessPaths.fakeProvidersScript, arguments: ["--provider", provider],
-      lifetime: lifetime, timeout: timeout)
+      name: provider, script: HarnessPaths.fakeProvidersScript,
+      arguments: ["--provider", provider] + arguments, lifetime: lifetime, timeout: timeout)
   }
 
   /// Launches `Tests/Servers/fake_oidc.py --mode keycloak|craft` (README-oidc.md): a Keycloak realm

@@ -135,7 +135,7 @@ final class RunningCommand: @unchecked Sendable {
       // Dedicated threads: on 2 cores, Dispatch's pool may start a reader too late for `wait`.
       let reader = Thread { [readers] in
         while true {
-          let chunk = handle.availableData
+          let chunk = Spawn.readChunk(handle)
           if chunk.isEmpty { break }
           output.append(index, chunk)
         }

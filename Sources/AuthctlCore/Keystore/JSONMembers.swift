@@ -1,0 +1,41 @@
+import FoundationEssentials
+
+/// A member of a JSON object: the byte range of its name (between the quotes) and of its value.
+struct JSONMember: Equatable {
+  let name: Range<Int>
+  let value: Range<Int>
+
+  /// Whether a name has an escape or appears twice: for the few members of a record (it compares pairs).
+  static func hasEscapedOrRepeatedName(_ members: [JSONMember], in bytes: [UInt8]) -> Bool {
+    for (index, member) in members.enumerated() {
+      let name = bytes[member.name]
+      if name.contains(UInt8(ascii: "\\")) { return true }
+      if members[..<index].contains(where: { bytes[$0.name].elementsEqual(name) }) { return true }
+    }
+    return false
+  }
+}
+
+extension JSONScanner {
+  /// The members of the object whose `{` is at `offset`, in order, leaving `offset` after its `}`.
+  mutating func objectMembers(depth: Int = 0) throws(JSONSyntaxError) -> [JSONMember] {
+    guard peek() == UInt8(ascii: "{") else { throw failure("'{'") }
+    var members: [JSONMember] = []
+    try scanObject(depth: depth) { scanner, name throws(JSONSyntaxError) in
+      let start = scanner.offset
+      try scanner.skipValue(depth: depth + 1)
+      members.append(JSONMember(name: name, value: start..<scanner.offset))
+    }
+    return members
+  }
+
+  /// The text of the string whose contents are `range`, escapes undone; nil if it is not a valid string.
+  func string(at range: Range<Int>) -> String? {
+    guard range.lowerBound >= 1, range.upperBound < bytes.count else { return nil }
+    let contents = bytes[range]
+    guard contents.contains(UInt8(ascii: "\\")) else { return String(decoding: contents, as: UTF8.self) }
+    // Escaped text is rare in a keystore; let the decoder undo the escapes of the quoted string.
+    return try? JSONDecoder().decode(
+      String.self, from: Data(bytes[(range.lowerBound - 1)...range.upperBound]))
+  }
+}
