@@ -97,11 +97,14 @@ final class Sandbox: @unchecked Sendable {
   }
 }
 
-/// A launched authctl process.
+/// A launched authctl process, started with `posix_spawn` (Foundation's `Process.run` crashed under
+/// many parallel launches) and reaped with `waitpid`.
 final class RunningCommand: @unchecked Sendable {
+  // @unchecked: `finished` is only touched under `lock`; the rest is immutable or thread-safe.
   let args: [String]
-  private let process: Process
-  private let exited = DispatchSemaphore(value: 0)
+  let pid: Int32
+  private let lock = NSLock()
+  private var finished: (status: Int32, signal: Int32?)?
   private let readers = DispatchGroup()
   private let output = OutputBox()
 
@@ -109,90 +112,88 @@ final class RunningCommand: @unchecked Sendable {
     throws
   {
     self.args = args
-    process = Process()
-    process.executableURL = binary
-    process.arguments = args
-    process.environment = environment
-    process.currentDirectoryURL = directory
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    var inPipe: Pipe?
-    if stdin != nil {
-      let pipe = Pipe()
-      inPipe = pipe
-      process.standardInput = pipe
-    } else {
-      process.standardInput = FileHandle.nullDevice
+    let stdout = try Spawn.pipe()
+    let stderr = try Spawn.pipe()
+    let input = stdin == nil ? nil : try Spawn.pipe()
+    defer {
+      for descriptor in [stdout.write, stderr.write, input?.read].compactMap({ $0 }) { close(descriptor) }
     }
-    let exited = exited
-    process.terminationHandler = { _ in exited.signal() }
-    try Spawn.run(process)
+    pid = try Spawn.launch(
+      binary.path, arguments: args, environment: environment, directory: directory.path,
+      stdin: input?.read, stdout: stdout.write, stderr: stderr.write)
     let output = output
-    for (index, handle) in [outPipe.fileHandleForReading, errPipe.fileHandleForReading].enumerated() {
+    for (index, descriptor) in [stdout.read, stderr.read].enumerated() {
       readers.enter()
       // Dedicated threads: on 2 cores, Dispatch's pool may start a reader too late for `wait`.
-      let reader = Thread { [readers] in
+      Thread { [readers] in
         while true {
-          let chunk = Spawn.readChunk(handle)
+          let chunk = Spawn.readChunk(descriptor)
           if chunk.isEmpty { break }
           output.append(index, chunk)
         }
+        close(descriptor)
         readers.leave()
-      }
-      reader.start()
+      }.start()
     }
-    if let inPipe, let stdin {
+    if let input, let stdin {
       // A command that exits without reading stdin must not kill the test process with SIGPIPE.
       _ = RunningCommand.ignoreBrokenPipes
-      let writer = inPipe.fileHandleForWriting
       Thread {
-        try? writer.write(contentsOf: Data(stdin.utf8))
-        try? writer.close()
+        Spawn.writeAll(Array(stdin.utf8), to: input.write)
+        close(input.write)
       }.start()
     }
   }
 
   private static let ignoreBrokenPipes: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
 
-  var pid: Int32 { process.processIdentifier }
-  var isRunning: Bool { process.isRunning && Spawn.zombieStatus(pid) == nil }
+  var isRunning: Bool { reap() == nil }
 
   /// Sends `signal` (SIGINT, SIGTERM, ...) to the process.
   func signal(_ signal: Int32) {
-    kill(process.processIdentifier, signal)
+    lock.lock()
+    defer { lock.unlock() }
+    if finished == nil { kill(pid, signal) }
   }
 
   /// Output captured so far (stdout, stderr).
   var partialOutput: (stdout: String, stderr: String) { (output.text(0), output.text(1)) }
 
+  /// The exit status once the process has exited, reaping it then; nil while it runs.
+  private func reap() -> (status: Int32, signal: Int32?)? {
+    lock.lock()
+    defer { lock.unlock() }
+    if let finished { return finished }
+    var status: Int32 = 0
+    let result = waitpid(pid, &status, WNOHANG)
+    guard result == pid else { return nil }
+    let signal = status & 0x7f
+    finished = signal == 0 ? ((status >> 8) & 0xff, nil) : (128 + signal, signal)
+    return finished
+  }
+
   /// Waits for the exit; after `timeout` seconds the process is killed and this throws with the
   /// output so far.
   func wait(timeout: Double = 60) throws -> RunResult {
     let deadline = Date().addingTimeInterval(timeout)
-    var finished: (status: Int32, signal: Int32?)?
-    while finished == nil {
-      if exited.wait(timeout: .now() + 0.02) == .success {
-        exited.signal()  // later wait() calls return at once
-        let signaled = process.terminationReason == .uncaughtSignal
-        let code = process.terminationStatus
-        finished = signaled ? (128 + code, code) : (code, nil)
-      } else if let zombie = Spawn.zombieStatus(pid) {
-        finished = zombie  // exited, but a child it left behind keeps Foundation from noticing
-      } else if Date() >= deadline {
-        kill(process.processIdentifier, SIGKILL)
+    var result = reap()
+    while result == nil {
+      if Date() >= deadline {
+        kill(pid, SIGKILL)
+        while reap() == nil { usleep(5_000) }
         _ = readers.wait(timeout: .now() + 2)
         throw HarnessError.timeout(
           "authctl \(args.joined(separator: " ")) did not finish within \(timeout) s\n"
             + "--- stdout\n\(output.text(0))--- stderr\n\(output.text(1))")
       }
+      usleep(5_000)
+      result = reap()
     }
     // A child that inherited stdout/stderr must not block us for long; the readers end at EOF.
     _ = readers.wait(timeout: .now() + 10)
     return RunResult(
-      status: finished?.status ?? -1, stdout: output.text(0), stderr: output.text(1),
-      uncaughtSignal: finished?.signal)
+      status: result?.status ?? -1, stdout: output.text(0), stderr: output.text(1),
+      uncaughtSignal: result?.signal)
   }
 }
 
