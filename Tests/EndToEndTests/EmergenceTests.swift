@@ -185,6 +185,23 @@ struct EmergenceTests {
     #expect(realm.sandbox.keystoreBytes() == nil)
   }
 
+  @Test(
+    "A code the server refuses for a wrong PKCE verifier exits 3 after one token request, storing nothing")
+  func wrongVerifierIsRejection() throws {
+    let realm = try KeycloakRealm()
+    let refusal = #"{"error":"invalid_grant","error_description":"PKCE verification failed: Code mismatch"}"#
+    try realm.server.fault([
+      "path": realm.path(realm.oidc + "/token"), "method": "POST", "status": 400, "body": refusal,
+      "content_type": "application/json",
+    ])
+    let login = try realm.browserLogin()
+    #expect(login.result.status == 3, "\(login.result)")
+    #expect(login.result.stderr.contains("invalid_grant"), "\(login.result)")
+    #expect(login.result.stderr.contains("PKCE verification failed"), "\(login.result)")
+    #expect(try realm.server.requests(path: realm.path(realm.oidc + "/token")).count == 1)
+    #expect(realm.sandbox.keystoreBytes() == nil)
+  }
+
   @Test("A browser login the server never redirects times out with exit 3 after --login-timeout")
   func browserLoginTimesOut() throws {
     let realm = try KeycloakRealm(config: ["withhold": true])
