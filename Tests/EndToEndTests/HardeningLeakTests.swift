@@ -134,7 +134,7 @@ import Testing
     try Self.interactive(
       scan, browserArgs, stdin: "conf-secret", prefix: realm.issuer + "/protocol/openid-connect/auth?")
     #expect(
-      scan.opener.calls().contains { $0.contains("argv: " + realm.issuer) }, "the browser opener was not run")
+      scan.opener.calls().contains { $0.contains("argv: " + realm.issuer) }, "the opener got another URL")
     try scan.run(["token", "-p", "kc"], product: token("kc"))
     try scan.run(["header", "-p", "kc"], product: token("kc"))
     try scan.run(["check", "-p", "kc", "-v"])
@@ -176,11 +176,14 @@ import Testing
 
   /// A login that opens the fake browser; BrowserDriver then follows the printed URL.
   static func interactive(_ scan: LeakScan, _ args: [String], stdin: String, prefix: String) throws {
+    let openings = scan.opener.calls().count
     let command = try scan.sandbox.launch(args, stdin: stdin, env: scan.browserEnvironment)
     defer { if command.isRunning { command.signal(SIGKILL) } }
     _ = try BrowserDriver.follow(try BrowserDriver.url(in: command, prefix: prefix))
     let result = try command.wait(timeout: 30)
     #expect(result.status == 0, "\(args.joined(separator: " ")): \(result)")
     scan.record(args, result)
+    // authctl does not wait for the opener, whose record may come a moment later.
+    #expect(CrossCut.eventually { scan.opener.calls().count > openings }, "the browser opener was not run")
   }
 }

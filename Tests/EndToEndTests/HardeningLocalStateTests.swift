@@ -57,6 +57,8 @@ import Testing
       let after = DiskSnapshot(sandbox.home.path)
       #expect(after == before, "\(state), \(args) changed the disk:\n\(before.difference(after))")
     }
+    Hardening.report(
+      "local state \(state): \(state.commands.count) commands exit 7 naming the fix; disk unchanged")
   }
 
   static func arrange(_ state: BadState, _ sandbox: Sandbox) throws {

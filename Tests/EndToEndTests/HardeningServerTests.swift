@@ -75,6 +75,9 @@ import Testing
       #expect(try elsewhere.requests().isEmpty, "\(label): a request followed the redirect")
     default: break
     }
+    Hardening.report(
+      "server \(operation) ← \(answer): exit \(result.status) after \(sent) request(s) in "
+        + "\(String(format: "%.1f", seconds)) s, keystore unchanged")
   }
 
   @Test(

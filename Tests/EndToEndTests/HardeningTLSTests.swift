@@ -126,6 +126,8 @@ import Testing
     #expect(try sandbox.run(["check", "-p", "tls"], env: trusted).status == 0)
     let untrusted = try sandbox.run(["check", "-p", "tls"])
     #expect(untrusted.status == 5, "without AUTHCTL_CA_FILE the same server is refused again: \(untrusted)")
+    Hardening.report(
+      "tls unknown CA: refused (exit 5) by IP and by name, nothing sent; trusted with AUTHCTL_CA_FILE")
   }
 
   @Test("A certificate for another host is refused even when its CA is trusted")
@@ -136,6 +138,7 @@ import Testing
     #expect(result.status == 5, "\(result)")
     #expect(sandbox.keystoreBytes() == nil)
     #expect(try tls.requestPaths().isEmpty)
+    Hardening.report("tls certificate for another host: refused (exit 5) with its CA trusted, nothing sent")
   }
 
   @Test("An AUTHCTL_CA_FILE that is missing or not PEM is an error, never a reason to skip verification")
@@ -150,6 +153,7 @@ import Testing
       #expect(sandbox.keystoreBytes() == nil)
     }
     #expect(try tls.requestPaths().isEmpty)
+    Hardening.report("tls unusable AUTHCTL_CA_FILE (missing, not PEM): exit 5, nothing sent")
   }
 
   @Test("A redirect from https to http is refused and the http server receives nothing")
@@ -170,5 +174,6 @@ import Testing
     #expect(!check.stderr.contains(CrossCut.craftKey))
     #expect(try plain.requests().isEmpty, "the credential followed the downgrade")
     #expect(sandbox.keystoreBytes() == before)
+    Hardening.report("tls https→http redirect: exit 5, the http server received nothing, keystore unchanged")
   }
 }
