@@ -12,7 +12,10 @@ let package = Package(
     .target(name: "CAuthctlSystem", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "AuthctlCore", dependencies: ["CAuthctlSystem"]),
     .target(name: "AuthctlCLI", dependencies: ["AuthctlCore"]),
-    .executableTarget(name: "authctl", dependencies: ["AuthctlCLI"]),
+    .executableTarget(
+      name: "authctl", dependencies: ["AuthctlCLI"],
+      // The C++ runtime from libstdc++.a rather than libstdc++.so.6: see link/libstdc++.so.
+      linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/link"])]),
     .testTarget(name: "AuthctlTests", dependencies: ["AuthctlCLI", "AuthctlCore"]),
     .testTarget(name: "EndToEndTests", dependencies: []),
   ],

@@ -4,6 +4,10 @@ import PackageDescription
 
 let package = Package(
   name: "hello",
-  targets: [.executableTarget(name: "hello")],
+  targets: [
+    // The same link flags as authctl's (see ../../link/libstdc++.so).
+    .executableTarget(
+      name: "hello", linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/../../link"])])
+  ],
   swiftLanguageModes: [.v6]
 )
