@@ -128,12 +128,12 @@ import Testing
     }
   }
 
-  /// What commands do with a decoded keystore: re-encode it, judge token timing, resolve every profile.
+  /// What commands do with a decoded keystore: re-encode it (as JSONEncoder would), judge token timing, resolve every profile.
   static func exercise(_ document: KeystoreDocument) {
     let now = 1_767_225_000.0
-    if let encoded = try? KeystoreCodec.encode(document) {
-      #expect((try? KeystoreCodec.decode(encoded, path: "/fuzz/ks.json")) == document, "round trip")
-    }
+    let encoded = PlainKeystoreEncoder.encode(document)
+    #expect(encoded == PlainKeystoreEncoderTests.foundation(document), "written as JSONEncoder writes")
+    #expect((try? KeystoreCodec.decode(encoded, path: "/fuzz/ks.json")) == document, "round trip")
     let resolver = ProfileResolver(environment: [:])
     for name in document.profiles.keys {
       let timing = TokenTiming(document.profiles[name]?.credentials)

@@ -154,7 +154,7 @@ enum ProviderOperation: CaseIterable {
     credentials.issuedAt = issued.issuedAt
     credentials.refreshToken = issued.refreshToken
     stored.credentials = credentials
-    _ = try? KeystoreCodec.encode(KeystoreDocument(profiles: ["p": stored]))
+    _ = PlainKeystoreEncoder.encode(KeystoreDocument(profiles: ["p": stored]))
   }
 
   private func use(_ answer: TokenResponse) {

@@ -240,3 +240,51 @@ import Testing
     }
   }
 }
+
+/// The writer (`PlainKeystoreEncoder`) must write every keystore byte for byte as JSONEncoder would.
+@Suite struct PlainKeystoreEncoderTests {
+  static func foundation(_ document: KeystoreDocument) -> [UInt8]? {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return (try? encoder.encode(document)).map { Array($0) + Array("\n".utf8) }
+  }
+
+  /// Every character below 0x80, and some beyond: escapes, slashes, combining marks, emoji, separators.
+  static let awkwardText =
+    String(decoding: Array(0..<0x80) as [UInt8], as: UTF8.self) + "é e\u{301} ÿ ～ 😀 \u{2028}\u{FEFF}"
+
+  static func documents() throws -> [KeystoreDocument] {
+    let full = try JSONDecoder().decode(
+      StoredProfile.self, from: Data(PlainKeystoreDecoderTests.everyField.utf8))
+    var awkward = full
+    awkward.login = awkwardText
+    awkward.credentials?.expiresAt = .min
+    awkward.credentials?.issuedAt = .max
+    var bare = StoredProfile(provider: "craft")
+    bare.credentials = StoredCredentials()
+    bare.oauth = OAuthEndpoints(authorization: "", token: "/t")
+    let names = ["work", "Work", "a10", "a9", "_x", "-y", "é", "ÿ", "～", "😀", "z\u{301}", awkwardText, ""]
+    return [
+      KeystoreDocument(),
+      KeystoreDocument(defaultProfile: "", profiles: ["p": StoredProfile(provider: "")]),
+      KeystoreDocument(defaultProfile: "work", profiles: ["work": full, "bare": bare]),
+      KeystoreDocument(
+        defaultProfile: awkwardText,
+        profiles: Dictionary(uniqueKeysWithValues: names.map { ($0, $0.count % 2 == 0 ? awkward : bare) })),
+    ]
+  }
+
+  @Test("A keystore is written byte for byte as JSONEncoder writes it, and reads back the same")
+  func writesAsJSONEncoder() throws {
+    for document in try Self.documents() {
+      let written = PlainKeystoreEncoder.encode(document)
+      let expected = Self.foundation(document) ?? []
+      let differ = zip(written, expected).prefix { $0 == $1 }.count
+      #expect(
+        written == expected,
+        "first difference at byte \(differ): ours \(written[differ...].prefix(40)), JSONEncoder's \(expected[differ...].prefix(40))"
+      )
+      #expect(try KeystoreCodec.decode(written, path: "/k.json") == document)
+    }
+  }
+}

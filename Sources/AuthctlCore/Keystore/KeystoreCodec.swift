@@ -1,6 +1,7 @@
 import FoundationEssentials
 
-/// Turns keystore bytes into a document and back, naming the line and column of any breakage.
+/// Turns keystore bytes into a document, naming the line and column of any breakage (`PlainKeystoreEncoder`
+/// writes them).
 enum KeystoreCodec {
   /// Decodes the file's bytes: the plain decoder reads what authctl writes; JSONDecoder reads anything else
   /// or refuses it, checking the syntax first, then the version, then the fields.
@@ -62,13 +63,6 @@ enum KeystoreCodec {
     if let syntaxError {
       throw unparsable(path, bytes, at: syntaxError.offset, describe(syntaxError, in: bytes))
     }
-  }
-
-  /// Encodes with sorted keys and indentation, so each change is a small diff, ending with a newline.
-  static func encode(_ document: KeystoreDocument) throws -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return Array(try encoder.encode(document)) + [UInt8(ascii: "\n")]
   }
 
   private struct VersionField: Decodable {

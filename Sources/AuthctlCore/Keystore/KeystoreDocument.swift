@@ -18,7 +18,7 @@ package struct KeystoreDocument: Codable, Sendable, Equatable {
     self.profiles = profiles
   }
 
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case version
     case defaultProfile = "default_profile"
     case profiles

@@ -71,7 +71,7 @@ package struct KeystoreFile: Sendable {
       var document = original ?? KeystoreDocument()
       let result = try body(&document)
       if document != (original ?? KeystoreDocument()) {
-        try KeystoreWriter.replace(location, with: try KeystoreCodec.encode(document))
+        try KeystoreWriter.replace(location, with: PlainKeystoreEncoder.encode(document))
       }
       return result
     }

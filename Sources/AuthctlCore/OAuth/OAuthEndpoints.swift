@@ -23,7 +23,7 @@ package struct OAuthEndpoints: Codable, Sendable, Equatable {
     self.userinfo = userinfo
   }
 
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case issuer
     case authorization = "authorization_endpoint"
     case token = "token_endpoint"

@@ -20,7 +20,7 @@ package struct StoredProfile: Codable, Sendable, Equatable {
     self.provider = provider
   }
 
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case provider, flow
     case baseURL = "base_url"
     case authURL = "auth_url"
@@ -57,7 +57,7 @@ package struct StoredCredentials: Codable, Sendable, Equatable {
 
   package var isEmpty: Bool { self == StoredCredentials() }
 
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case accessToken = "access_token"
     case refreshToken = "refresh_token"
     case idToken = "id_token"
