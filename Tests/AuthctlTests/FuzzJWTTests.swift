@@ -61,4 +61,20 @@ import Testing
     #expect(slow.isEmpty, "inputs over the time bound: \(slow.prefix(10))")
     #expect(!FuzzBudget.isWholeRun || decoded > 0, "some mutated tokens should still decode")
   }
+
+  @Test("Hostile payloads the fast reader takes are read exactly as JSONDecoder reads them")
+  func plainClaimsMatchJSONDecoder() throws {
+    var plain = 0
+    let (_, slow) = FuzzRun(name: "JWT claims, fast reader against JSONDecoder", seed: 0x6A77_7466_757A_7A02)
+      .run {
+        rng, _ in
+        let payload = FuzzMutator.body(from: Self.payloads, &rng, keys: Self.keys)
+        guard let fast = JWTClaims(plain: payload) else { return }
+        plain += 1
+        let reference = try? JSONDecoder().decode(JWTClaims.self, from: Data(payload))
+        #expect(fast == reference, "\(String(decoding: payload, as: UTF8.self))")
+      }
+    #expect(slow.isEmpty, "inputs over the time bound: \(slow.prefix(10))")
+    #expect(!FuzzBudget.isWholeRun || plain > 0, "some mutated payloads should take the fast path")
+  }
 }

@@ -29,6 +29,18 @@ extension JSONScanner {
     return members
   }
 
+  /// The elements of the array whose `[` is at `offset`, in order, leaving `offset` after its `]`.
+  mutating func arrayElements(depth: Int = 0) throws(JSONSyntaxError) -> [Range<Int>] {
+    guard peek() == UInt8(ascii: "[") else { throw failure("'['") }
+    var elements: [Range<Int>] = []
+    try scanArray(depth: depth) { scanner throws(JSONSyntaxError) in
+      let start = scanner.offset
+      try scanner.skipValue(depth: depth + 1)
+      elements.append(start..<scanner.offset)
+    }
+    return elements
+  }
+
   /// The text of the string whose contents are `range`, escapes undone; nil if it is not a valid string.
   func string(at range: Range<Int>) -> String? {
     guard range.lowerBound >= 1, range.upperBound < bytes.count else { return nil }

@@ -121,6 +121,14 @@ struct JSONScanner {
   }
 
   private mutating func skipArray(depth: Int) throws(JSONSyntaxError) {
+    try scanArray(depth: depth) { scanner throws(JSONSyntaxError) in try scanner.skipValue(depth: depth + 1) }
+  }
+
+  /// Scans the array whose `[` is at `offset`. For each element, `visit` gets `offset` at the element (after
+  /// any whitespace), which it must move past (as `skipValue` does).
+  mutating func scanArray(depth: Int, _ visit: (inout JSONScanner) throws(JSONSyntaxError) -> Void)
+    throws(JSONSyntaxError)
+  {
     offset += 1
     skipWhitespace()
     if peek() == UInt8(ascii: "]") {
@@ -128,7 +136,8 @@ struct JSONScanner {
       return
     }
     repeat {
-      try skipValue(depth: depth + 1)
+      skipWhitespace()
+      try visit(&self)
     } while try nextElement(close: UInt8(ascii: "]"))
   }
 
