@@ -36,7 +36,7 @@ enum KeystoreWriter {
     guard descriptor >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
     do throws(KeystoreError) {
       try writeAll(bytes, to: descriptor, path: temporary)
-      guard fsync(descriptor) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
+      guard flushData(descriptor) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
     } catch {
       close(descriptor)
       unlink(temporary)
@@ -53,6 +53,17 @@ enum KeystoreWriter {
       throw .io(path: location.path, operation: "rename", errno: code)
     }
     try syncDirectory(location.directory)
+  }
+
+  /// Flushes a file's contents and what reading them back needs (its size), not its times; the directory's
+  /// flush after the rename makes the rename itself durable.
+  // Issue 5: fdatasync takes about half as long as fsync for the new keystore on ext4 (1 ms against 2 ms here).
+  private static func flushData(_ descriptor: Int32) -> Int32 {
+    #if os(Linux)
+      fdatasync(descriptor)
+    #else
+      fsync(descriptor)
+    #endif
   }
 
   /// Removes temporary files of writers that were killed; only lock holders create them, so under the lock all are stale.
