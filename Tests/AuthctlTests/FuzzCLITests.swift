@@ -55,7 +55,7 @@ private final class Capture: TextSink {
         rng.chance(0.7)
         ? Array(FuzzKeystoreTests.samples[0].utf8)
         : FuzzMutator.body(from: FuzzKeystoreTests.samples, &rng, keys: FuzzKeystoreTests.keys)
-      FileManager.default.createFile(
+      _ = FileManager.default.createFile(
         atPath: keystore, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
       var environment = ["HOME": directory, "AUTHCTL_KEYSTORE": keystore, "AUTHCTL_NO_BROWSER": "1"]
       for name in Self.secretVariables where rng.chance(0.2) { environment[name] = Self.secret }
