@@ -41,7 +41,8 @@ package struct ProviderAPI {
     let request = HTTPRequest(method: method, url: url, headers: allHeaders, body: body, secrets: secrets)
     let host = (try? HTTPURL(parsing: url))?.host ?? self.host
     // What this request carried, masked in whatever the answer makes authctl show (an echoing server).
-    let carried = secrets + SecretNames.credentials(in: allHeaders)
+    // Worked out only for a failure: on the way to a token it would cost every refresh 0.3 M instructions.
+    func carried() -> [String] { secrets + SecretNames.credentials(in: allHeaders) }
     let response: HTTPResponse
     do {
       response = try client.send(request)
@@ -50,18 +51,18 @@ package struct ProviderAPI {
       case .rateLimited(_, _, let answer):
         throw failure(
           operation, .rateLimited(provider.errorDetail(status: 429, body: answer.body)), host: host
-        ).redacting(carried)
+        ).redacting(carried())
       case .serverError(_, let status, _, let answer):
         let detail = provider.errorDetail(status: status, body: answer.body)
-        throw failure(operation, .unavailable(status: status, detail), host: host).redacting(carried)
+        throw failure(operation, .unavailable(status: status, detail), host: host).redacting(carried())
       default:
-        throw failure(operation, .http(error), host: host).redacting(carried)
+        throw failure(operation, .http(error), host: host).redacting(carried())
       }
     }
     guard (200...299).contains(response.status) else {
       let detail = provider.errorDetail(status: response.status, body: response.body)
       throw failure(operation, provider.classify(status: response.status, detail: detail), host: host)
-        .redacting(carried)
+        .redacting(carried())
     }
     return response
   }
