@@ -44,13 +44,19 @@ package struct JWTClaims: Decodable, Sendable, Equatable {
 
   /// Decodes the payload of a compact JWT, or nil when the token is not one.
   package static func decode(_ token: String) -> JWTClaims? {
-    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    // Bytes, not Characters: a JWT is ASCII, and String's searching and replacing cost each refresh 0.3 M.
+    let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
     guard parts.count == 3, parts[1].count < 64 * 1024 else { return nil }
-    var base64 = String(parts[1]).replacing("-", with: "+").replacing("_", with: "/")
-    while base64.count % 4 != 0 { base64 += "=" }
-    guard let data = Data(base64Encoded: base64) else { return nil }
-    let payload = Array(data)
-    return JWTClaims(plain: payload) ?? (try? JSONDecoder().decode(JWTClaims.self, from: data))
+    var base64 = parts[1].map { byte in
+      switch byte {
+      case UInt8(ascii: "-"): UInt8(ascii: "+")
+      case UInt8(ascii: "_"): UInt8(ascii: "/")
+      default: byte
+      }
+    }
+    while base64.count % 4 != 0 { base64.append(UInt8(ascii: "=")) }
+    guard let data = Data(base64Encoded: Data(base64)) else { return nil }
+    return JWTClaims(plain: Array(data)) ?? (try? JSONDecoder().decode(JWTClaims.self, from: data))
   }
 }
 
