@@ -30,8 +30,8 @@ enum ProviderOperation: CaseIterable {
             login: "a", password: Self.password, api: api(EmbermindProvider(), client)))
       case .embermindVerify: _ = try verify(EmbermindProvider(), credential, client)
       case .embermindSignOut:
-        _ = try EmbermindProvider().signOut(
-          credential, profile: profile(), api: api(EmbermindProvider(), client))
+        try EmbermindProvider().sessionEnd(
+          credential, profile: profile(), api: api(EmbermindProvider(), client))?.call()
       case .knowledgeStackSignIn:
         use(
           try KnowledgeStackProvider().signIn(
@@ -40,8 +40,8 @@ enum ProviderOperation: CaseIterable {
         use(try KnowledgeStackProvider().renew(Self.token, api: api(KnowledgeStackProvider(), client)))
       case .knowledgeStackVerify: _ = try verify(KnowledgeStackProvider(), credential, client)
       case .knowledgeStackSignOut:
-        _ = try KnowledgeStackProvider().signOut(
-          credential, profile: profile(), api: api(KnowledgeStackProvider(), client))
+        try KnowledgeStackProvider().sessionEnd(
+          credential, profile: profile(), api: api(KnowledgeStackProvider(), client))?.call()
       case .keysCreate:
         _ = try keys(client).create(
           name: "ci", credential: credential, api: api(KnowledgeStackProvider(), client))
@@ -77,9 +77,9 @@ enum ProviderOperation: CaseIterable {
         _ = try verify(
           OpenIDProvider.emergence, .accessToken(Self.token), client, remembered: rng.chance(0.5))
       case .openIDSignOut:
-        _ = try OpenIDProvider.generic.signOut(
+        try OpenIDProvider.generic.sessionEnd(
           .accessToken(Self.token), profile: profile(remembered: true),
-          api: api(OpenIDProvider.generic, client))
+          api: api(OpenIDProvider.generic, client))?.call()
       case .craftTokenRefresh:
         let identity = OAuthClientIdentity(
           clientID: "authctl-craft", clientSecret: Self.clientSecret, style: .json)

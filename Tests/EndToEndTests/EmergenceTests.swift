@@ -507,8 +507,10 @@ struct EmergenceTests {
     #expect(try realm.browserLogin().result.status == 0)
     let before = try #require(realm.credentials())
     try realm.server.resetRequests()
-    let logout = try realm.run(["logout", "-p", "em"])
+    let logout = try realm.run(["logout", "-p", "em", "--json"])
     #expect(logout.status == 0, "\(logout)")
+    // The report names the endpoint called.
+    #expect(logout.stdout.contains(#""provider_logout" : "POST \#(realm.oidc)/revoke""#), "\(logout)")
     let revocations = try realm.server.requests().map {
       "\($0.method) \($0.path) \(BrowserDriver.form($0.body)["token"] ?? "-")"
     }
@@ -533,6 +535,10 @@ struct EmergenceTests {
     try realm.server.resetRequests()
     let logout = try realm.run(["logout", "-p", "em"])
     #expect(logout.status == 0, "\(logout)")
+    // The report names the endpoint called, without the query that carries the ID token.
+    #expect(logout.stderr.contains("ended the session (GET \(realm.oidc)/logout)"), "\(logout)")
+    let idToken = try #require(before["id_token"] as? String)
+    #expect(!logout.stderr.contains(idToken))
     let requests = try realm.server.requests()
     #expect(requests.map { "\($0.method) \($0.path)" } == ["GET " + realm.path(realm.oidc + "/logout")])
     #expect(

@@ -9,6 +9,11 @@ package struct HTTPHeader: Sendable, Equatable {
     self.name = name
     self.value = value
   }
+
+  /// `Authorization: Bearer <token>` (RFC 6750 §2.1).
+  package static func bearer(_ token: String) -> HTTPHeader {
+    HTTPHeader("Authorization", "Bearer \(token)")
+  }
 }
 
 /// A request as a provider builds it; `secrets` lists values the trace must redact.

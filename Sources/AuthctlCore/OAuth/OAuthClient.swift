@@ -110,7 +110,7 @@ package struct OAuthClient {
       throw api.failure(operation, .unsupported("the issuer advertises no userinfo_endpoint"))
     }
     let response = try api.send(
-      operation, "GET", url: url, headers: [HTTPHeader("Authorization", "Bearer \(accessToken)")],
+      operation, "GET", url: url, headers: [.bearer(accessToken)],
       secrets: [accessToken])
     guard let claims = JSONValue.parse(response.body), case .object = claims else {
       throw api.failure(operation, .malformedAnswer("the userinfo answer is not a JSON object"))

@@ -37,7 +37,7 @@ package struct CraftProvider: Provider {
   static func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
-    [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
+    [.bearer(credential.secret)]
   }
 
   package func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)

@@ -4,11 +4,13 @@ import FoundationEssentials
 package struct EmbermindProvider: Provider {
   package init() {}
 
+  private static let logoutPath = "/api/v1/client/auth/logout"
+
   package let descriptor = ProviderDescriptor(
     name: "embermind", summary: "Embermind API: API keys (x-api-key) or login tokens (x-access-token)",
     flows: [.apiKey, .password], defaultBaseURL: "https://api.embermind.ch", renewal: .passwordLogin,
     hasKeyAPI: false, keysManagedAt: "Embermind API keys are issued by your Embermind account manager",
-    logoutEndpoint: "POST /api/v1/client/auth/logout", loginLabel: "login name or e-mail")
+    logoutEndpoint: "POST \(logoutPath)", loginLabel: "login name or e-mail")
 
   struct LoginRequest: Encodable {
     var loginOrEmail: String
@@ -85,13 +87,13 @@ package struct EmbermindProvider: Provider {
   }
 
   // seed 002: logout invalidates an access token; an API key has no session to end.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
-    throws(ProviderFailure) -> Bool
+  package func sessionEnd(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) -> SessionEnd?
   {
-    guard case .accessToken = credential else { return false }
-    _ = try api.call(
-      "log out", "POST", "/api/v1/client/auth/logout", headers: headers(for: credential, profile: profile))
-    return true
+    guard case .accessToken = credential else { return nil }
+    return SessionEnd(endpoint: "POST \(Self.logoutPath)") { () throws(ProviderFailure) in
+      _ = try api.call(
+        "log out", "POST", Self.logoutPath, headers: headers(for: credential, profile: profile))
+    }
   }
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {

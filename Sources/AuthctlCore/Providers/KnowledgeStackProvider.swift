@@ -4,11 +4,13 @@ import FoundationEssentials
 package struct KnowledgeStackProvider: Provider {
   package init() {}
 
+  private static let signOutPath = "/v1/auth/signout"
+
   package let descriptor = ProviderDescriptor(
     name: "knowledge-stack", summary: "Knowledge Stack API: API keys, password sign-in (UAT)",
     flows: [.apiKey, .password, .sso], defaultBaseURL: "https://api-staging.knowledgestack.ai",
     renewal: .renewalEndpointThenPassword, hasKeyAPI: true, keysManagedAt: "/v1/api-keys",
-    logoutEndpoint: "POST /v1/auth/signout", loginLabel: "e-mail")
+    logoutEndpoint: "POST \(signOutPath)", loginLabel: "e-mail")
 
   struct SignInRequest: Encodable {
     var email: String
@@ -29,7 +31,7 @@ package struct KnowledgeStackProvider: Provider {
   }
 
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
-    [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
+    [.bearer(credential.secret)]
   }
 
   package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)
@@ -46,7 +48,7 @@ package struct KnowledgeStackProvider: Provider {
   package func renew(_ token: String, api: ProviderAPI) throws(ProviderFailure) -> IssuedToken {
     let operation = "renew the user access token"
     let response = try api.call(
-      operation, "POST", "/v1/auth/uat", headers: [HTTPHeader("Authorization", "Bearer \(token)")],
+      operation, "POST", "/v1/auth/uat", headers: [.bearer(token)],
       secrets: [token])
     return try issued(from: response, api: api, operation)
   }
@@ -89,13 +91,13 @@ package struct KnowledgeStackProvider: Provider {
   }
 
   // seed 003: sign-out invalidates the current token; an API key is deleted with `keys delete` instead.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
-    throws(ProviderFailure) -> Bool
+  package func sessionEnd(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) -> SessionEnd?
   {
-    guard case .accessToken = credential else { return false }
-    _ = try api.call(
-      "sign out", "POST", "/v1/auth/signout", headers: headers(for: credential, profile: profile))
-    return true
+    guard case .accessToken = credential else { return nil }
+    return SessionEnd(endpoint: "POST \(Self.signOutPath)") { () throws(ProviderFailure) in
+      _ = try api.call(
+        "sign out", "POST", Self.signOutPath, headers: headers(for: credential, profile: profile))
+    }
   }
 
   package var keys: (any KeyAPI)? { KnowledgeStackKeys(provider: self) }

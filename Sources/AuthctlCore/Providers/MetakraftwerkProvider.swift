@@ -22,7 +22,7 @@ package struct MetakraftwerkProvider: Provider {
   }
 
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
-    [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
+    [.bearer(credential.secret)]
   }
 
   package func signIn(login: String, password: String, api: ProviderAPI) throws(ProviderFailure)

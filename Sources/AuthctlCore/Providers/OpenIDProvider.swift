@@ -30,7 +30,7 @@ package struct OpenIDProvider: Provider {
     style: .form, usesPKCE: true, isOpenIDConnect: true, defaultScope: "openid profile email")
 
   package func headers(for credential: Credential, profile: ResolvedProfile?) -> [HTTPHeader] {
-    var headers = [HTTPHeader("Authorization", "Bearer \(credential.secret)")]
+    var headers = [HTTPHeader.bearer(credential.secret)]
     // seed 000: "X-Project-ID ... UUID of the target project", never embedded in the JWT.
     if sendsProjectID, let project = profile?.value(.projectID) {
       headers.append(HTTPHeader("X-Project-ID", project))
@@ -74,28 +74,29 @@ package struct OpenIDProvider: Provider {
   }
 
   // SPEC §3: RFC 7009 revocation of the refresh token, then the access token; else end-session with the ID token.
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
-    throws(ProviderFailure)
-    -> Bool
+  package func sessionEnd(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) -> SessionEnd?
   {
-    guard let endpoints = profile.stored?.oauth, let clientID = profile.value(.clientID) else { return false }
-    let client = OAuthClient(
-      api: api, endpoints: endpoints,
-      identity: OAuthClientIdentity(
-        clientID: clientID, clientSecret: profile.value(.clientSecret), style: .form))
+    guard let endpoints = profile.stored?.oauth, let clientID = profile.value(.clientID) else { return nil }
     let stored = profile.stored?.credentials
-    if endpoints.revocation != nil {
-      if let refresh = stored?.refreshToken { try client.revoke(refresh, hint: "refresh_token") }
-      try client.revoke(credential.secret, hint: "access_token")
-      return true
+    if let revocation = endpoints.revocation {
+      let client = OAuthClient(
+        api: api, endpoints: endpoints,
+        identity: OAuthClientIdentity(
+          clientID: clientID, clientSecret: profile.value(.clientSecret), style: .form))
+      return SessionEnd(endpoint: "POST \(revocation)") { () throws(ProviderFailure) in
+        if let refresh = stored?.refreshToken { try client.revoke(refresh, hint: "refresh_token") }
+        try client.revoke(credential.secret, hint: "access_token")
+      }
     }
-    guard let endSession = endpoints.endSession, let idToken = stored?.idToken else { return false }
-    let query = String(
-      decoding: OAuthClient.form([("id_token_hint", idToken), ("client_id", clientID)]), as: UTF8.self)
-    _ = try api.send(
-      "end the session", "GET", url: endSession + (endSession.contains("?") ? "&" : "?") + query,
-      secrets: [idToken])
-    return true
+    guard let endSession = endpoints.endSession, let idToken = stored?.idToken else { return nil }
+    // The endpoint without its query: the query carries the ID token.
+    return SessionEnd(endpoint: "GET \(endSession)") { () throws(ProviderFailure) in
+      let query = String(
+        decoding: OAuthClient.form([("id_token_hint", idToken), ("client_id", clientID)]), as: UTF8.self)
+      _ = try api.send(
+        "end the session", "GET", url: endSession + (endSession.contains("?") ? "&" : "?") + query,
+        secrets: [idToken])
+    }
   }
 
   package func errorDetail(status: Int, body: [UInt8]) -> ProviderErrorDetail {

@@ -148,6 +148,13 @@ extension IssuedToken {
   }
 }
 
+/// A provider's way to end a session: the endpoint, for the report, and the call.
+package struct SessionEnd {
+  /// What is called, e.g. `POST /v1/auth/signout` or `POST https://sso.example/revoke`; never a secret.
+  package var endpoint: String
+  package var call: () throws(ProviderFailure) -> Void
+}
+
 /// One built-in provider: its endpoints and wire formats, behind a common set of operations.
 package protocol Provider: Sendable {
   var descriptor: ProviderDescriptor { get }
@@ -160,9 +167,8 @@ package protocol Provider: Sendable {
   /// Asks the provider about a credential (check / who-am-I endpoint).
   func verify(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
     -> ProviderVerdict
-  /// Ends the session at the provider; returns false when it has no such endpoint for this credential.
-  func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) throws(ProviderFailure)
-    -> Bool
+  /// How to end the credential's session at the provider; nil when it has no such endpoint for it.
+  func sessionEnd(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) -> SessionEnd?
   /// The provider's key API, or nil when keys are managed elsewhere.
   var keys: (any KeyAPI)? { get }
   /// How the provider speaks OAuth 2, or nil when it does not.
@@ -198,10 +204,9 @@ extension Provider {
     throw api.failure("sign in", .unsupported("\(descriptor.name) has no password sign-in"))
   }
 
-  package func signOut(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI)
-    throws(ProviderFailure) -> Bool
+  package func sessionEnd(_ credential: Credential, profile: ResolvedProfile, api: ProviderAPI) -> SessionEnd?
   {
-    false
+    nil
   }
 
   // SPEC §6: 401 means authentication needed, 403 permission denied.

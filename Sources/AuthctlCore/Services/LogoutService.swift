@@ -40,15 +40,16 @@ package struct LogoutService {
     var outcome = LogoutOutcome(
       profile: context.name, endpoint: nil, failure: nil, removedSecrets: false,
       environmentVariable: context.credentialVariable)
-    if let credential = context.credential {
-      let api = workspace.api(for: context.provider, profile: context.profile)
+    if let credential = context.credential,
+      let end = context.provider.sessionEnd(
+        credential, profile: context.profile,
+        api: workspace.api(for: context.provider, profile: context.profile))
+    {
+      outcome.endpoint = end.endpoint
       do {
-        if try context.provider.signOut(credential, profile: context.profile, api: api) {
-          outcome.endpoint = context.provider.descriptor.logoutEndpoint
-        }
+        try end.call()
       } catch let failure where failure.isRejection {
         // The provider no longer knows the credential: the session is already over.
-        outcome.endpoint = context.provider.descriptor.logoutEndpoint
         outcome.alreadyEnded = true
       } catch let failure {
         outcome.failure = failure
