@@ -13,11 +13,15 @@ craft:    craft's OAuth 2 (seed 001): GET /oauth/authorize (the craft.fast login
 
 Everything (endpoints, clients, controls, and each choice made where the seeds are silent) is
 documented in README-oidc.md beside this file. The conventions follow fake_providers.py: the
-/__control/ API, queued faults, and the request log.
+/__control/ API, queued faults, and the request log. The HTTP plumbing both share is in
+server_common.py beside this file.
 """
-import argparse, base64, hashlib, html, json, os, re, secrets, signal, socket, struct, threading, time, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import argparse, base64, hashlib, html, json, os, re, secrets, sys, threading, time, uuid
 from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # also under python -P, -I or PYTHONSAFEPATH
+import server_common
+from server_common import Reply
 
 # ----------------------------------------------------------------------------- state
 LOCK = threading.Lock()
@@ -199,15 +203,7 @@ def kc_issue(client_id, user, scope, sid, nonce=None, refresh=True):
     return answer
 
 
-# ----------------------------------------------------------------------------- HTTP plumbing
-class Reply(Exception):
-    """Raised by handlers to answer at once."""
-
-    def __init__(self, status, body=None, headers=None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
+# ----------------------------------------------------------------------------- HTML pages and redirects
 def page(status, title, text=""):
     raise Reply(status, "<!doctype html><html><head><title>%s</title></head><body><h1>%s</h1><p>%s</p>"
                 "</body></html>" % (html.escape(title), html.escape(title), html.escape(text)),
@@ -216,155 +212,6 @@ def page(status, title, text=""):
 
 def redirect(url, params):
     raise Reply(302, b"", {"Location": url + ("&" if "?" in url else "?") + urlencode(params)})
-
-
-def take_fault(method, path):
-    for i, f in enumerate(STATE["faults"]):
-        fp = f.get("path", "")
-        if (fp == path or (fp.endswith("*") and path.startswith(fp[:-1]))) and \
-                f.get("method", method).upper() == method:
-            f["times"] = int(f.get("times", 1)) - 1
-            if f["times"] <= 0:
-                del STATE["faults"][i]
-            return f
-    return None
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeOIDC/1.0"
-
-    def log_message(self, *args):  # keep stderr quiet
-        pass
-
-    def do_GET(self): self.dispatch("GET")
-    def do_POST(self): self.dispatch("POST")
-    def do_PUT(self): self.dispatch("PUT")
-    def do_PATCH(self): self.dispatch("PATCH")
-    def do_DELETE(self): self.dispatch("DELETE")
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
-    def json_body(self):
-        try:
-            value = json.loads(self.body.decode() or "null")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return value if isinstance(value, dict) else None
-
-    def params(self, oauth_error):
-        """Query (GET) or form body (POST, when form-encoded) as a dict of single values.
-        A repeated parameter is refused (RFC 6749 section 3.1) through oauth_error()."""
-        text = self.query
-        if self.method == "POST":
-            ctype = (self.headers.get("Content-Type") or "").lower()
-            text = self.body.decode("utf-8", "replace") if "application/x-www-form-urlencoded" in ctype else ""
-        parsed = parse_qs(text, keep_blank_values=True)
-        for k, v in parsed.items():
-            if len(v) > 1:
-                oauth_error(400, "invalid_request", "duplicated parameter: " + k)
-        return {k: v[0] for k, v in parsed.items()}
-
-    def bearer(self):
-        auth = self.headers.get("Authorization") or ""
-        if auth[:7].lower() != "bearer " or not auth[7:].strip():
-            return None
-        return auth[7:].strip()
-
-    def dispatch(self, method):
-        split = urlsplit(self.path)
-        self.route, self.query, self.method = split.path, split.query, method
-        try:
-            self.body = self.read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        if self.route.startswith("/__control/"):
-            self.fault = None
-            return self.run(lambda: control(self))
-        with LOCK:
-            STATE["requests"].append({
-                "method": method, "path": self.route, "query": self.query,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": self.body.decode("utf-8", "replace"), "time": time.time()})
-            self.fault = take_fault(method, self.route)
-        f = self.fault or {}
-        if f.get("delay"):
-            time.sleep(float(f["delay"]))
-        if "status" in f or "body" in f or "body_size" in f:
-            status = int(f.get("status", 200))
-            body = f.get("body")
-            if body is None and "body_size" not in f:
-                body = {"message": self.responses.get(status, ("Error",))[0], "status": status}
-            return self.send(status, body, {})
-        self.run(lambda: (keycloak if MODE == "keycloak" else craft)(self))
-
-    def run(self, fn):
-        try:
-            with LOCK:
-                fn()
-            if MODE == "craft" and not self.route.startswith("/__control/"):
-                raise Reply(404, {"success": False, "error": {"code": "NOT_FOUND", "message": "Not found"}})
-            raise Reply(404, {"error": "Unable to find matching target resource method"})
-        except Reply as r:
-            self.send(r.status, r.body, r.headers)
-
-    def send(self, status, body, headers):
-        f = self.fault or {}
-        ctype = f.get("content_type") or "application/json"
-        if isinstance(body, (dict, list)):
-            data = json.dumps(body).encode()
-        elif isinstance(body, str):
-            data = body.encode()
-        else:
-            data = body or b""
-        size = int(f["body_size"]) if "body_size" in f else len(data)
-        try:
-            self.send_response(status)
-            all_headers = {"Content-Type": ctype, **headers, **(f.get("headers") or {})}
-            if not data and not f.get("content_type"):
-                all_headers.pop("Content-Type", None)
-            if status == 204:
-                size, data = 0, b""
-            for k, v in all_headers.items():
-                self.send_header(k, str(v))
-            self.send_header("Content-Length", str(size))
-            self.end_headers()
-            limit = size // 2 if f.get("reset") else size
-            self.stream(data, limit, float(f.get("drip") or 0))
-            if f.get("reset"):
-                self.wfile.flush()
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self.close_connection = True
-
-    def stream(self, data, size, drip):
-        pattern = data or b"<garbage>"
-        sent = 0
-        while sent < size:
-            if drip:
-                chunk = pattern[sent % len(pattern):][:1]
-                time.sleep(drip)
-            elif len(data) >= size:
-                chunk = data[sent:size]
-            else:
-                chunk = (pattern * (65536 // len(pattern) + 1))[:min(65536, size - sent)]
-            self.wfile.write(chunk)
-            sent += len(chunk)
 
 
 # ----------------------------------------------------------------------------- control API
@@ -400,16 +247,7 @@ def control(h):
         raise Reply(200, state_view())
     if h.method != "POST":
         raise Reply(404, {"error": "unknown control " + name})
-    if name == "reset-requests":
-        STATE["requests"].clear()
-        raise Reply(200, {})
-    if name == "faults":
-        for f in (body.get("faults") if "faults" in body else [body]):
-            STATE["faults"].append(dict(f))
-        raise Reply(200, {"queued": len(STATE["faults"])})
-    if name == "clear-faults":
-        STATE["faults"].clear()
-        raise Reply(200, {})
+    h.answer_log_and_faults(name, body)
     if name == "config":
         aliases = {"expires_in": "access_lifetime", "refresh_expires_in": "refresh_lifetime"}
         for k, v in body.items():
@@ -1009,25 +847,42 @@ def craft(h):
         raise Reply(200, {"success": True, "data": {"id": route.rsplit("/", 1)[1], "deleted": True}})
 
 
+# ----------------------------------------------------------------------------- HTTP handler
+class Handler(server_common.Handler):
+    server_version = "FakeOIDC/1.0"
+    lock, state, answer_control = LOCK, STATE, control  # control(h) serves as the method
+
+    def answer(self):
+        (keycloak if MODE == "keycloak" else craft)(self)
+
+    def not_found(self):
+        if MODE == "craft" and not self.route.startswith("/__control/"):
+            return {"success": False, "error": {"code": "NOT_FOUND", "message": "Not found"}}
+        return {"error": "Unable to find matching target resource method"}
+
+    def omit_content_type(self, status, data, fault):
+        return not data and not fault.get("content_type")
+
+    def params(self, oauth_error):
+        """Query (GET) or form body (POST, when form-encoded) as a dict of single values.
+        A repeated parameter is refused (RFC 6749 section 3.1) through oauth_error()."""
+        text = self.query
+        if self.method == "POST":
+            ctype = (self.headers.get("Content-Type") or "").lower()
+            text = self.body.decode("utf-8", "replace") if "application/x-www-form-urlencoded" in ctype else ""
+        parsed = parse_qs(text, keep_blank_values=True)
+        for k, v in parsed.items():
+            if len(v) > 1:
+                oauth_error(400, "invalid_request", "duplicated parameter: " + k)
+        return {k: v[0] for k, v in parsed.items()}
+
+
 # ----------------------------------------------------------------------------- main
-def watchdog(lifetime):
-    parent, deadline = os.getppid(), time.monotonic() + lifetime
-    while time.monotonic() < deadline and os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # item 7 of issue 4: 50+ concurrent clients must not hit a full backlog
-
-
 def main():
     global MODE, REALM, PORT
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", required=True, choices=["keycloak", "craft"])
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--lifetime", type=float, default=300.0)
+    server_common.add_server_arguments(ap)
     ap.add_argument("--realm", default="emergence")
     args = ap.parse_args()
     MODE, REALM = args.mode, args.realm
@@ -1035,15 +890,10 @@ def main():
         DEFAULT_CONFIG["access_lifetime"] = 3600
         DEFAULT_CONFIG["refresh_lifetime"] = 30 * 86400
         reset_state()
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])  # a parent may have blocked SIGTERM for us
-    server = Server(("127.0.0.1", args.port), Handler)
+    # item 7 of issue 4: 50+ concurrent clients must not hit a full backlog
+    server = server_common.bind(args.port, Handler, backlog=256)
     PORT = server.server_address[1]
-    threading.Thread(target=watchdog, args=(args.lifetime,), daemon=True).start()
-    print("PORT %d" % PORT, flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    server_common.serve(server, args.lifetime)
 
 
 if __name__ == "__main__":

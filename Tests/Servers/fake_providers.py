@@ -7,6 +7,7 @@ Binds 127.0.0.1, prints one line `PORT <n>` on stdout, then serves. Exits when i
 parent process dies (checked every 0.5 s) and after --lifetime seconds in any case.
 NAME: embermind | knowledge-stack | metakraftwerk | craft. State starts empty.
 With --tls-cert and --tls-key it serves https (the control API too) with that certificate chain.
+The HTTP plumbing (shared with fake_oidc.py) is in server_common.py beside this file.
 
 Behaviour follows the seed documents in ../shared/seeds/. Where a seed is silent,
 this server chooses (and the provider docs repeat these choices):
@@ -59,9 +60,12 @@ Faults: a fault with only delay/drip/reset/headers modifies the normal answer; w
 body or body_size it replaces it (status defaults to 200 when only a body is given, a body
 defaults to {"message": <reason>, "status": n} when only a status is given).
 """
-import argparse, base64, hashlib, json, os, secrets, signal, socket, ssl, struct, sys, threading, time, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+import argparse, base64, hashlib, json, os, secrets, sys, threading, time, uuid
+from urllib.parse import parse_qs, urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # also under python -P, -I or PYTHONSAFEPATH
+import server_common
+from server_common import Reply
 
 # ----------------------------------------------------------------------------- shared core
 LOCK = threading.Lock()
@@ -193,150 +197,6 @@ def lookup_key(value):
     return k
 
 
-def take_fault(method, path):
-    for i, f in enumerate(STATE["faults"]):
-        fp = f.get("path", "")
-        if (fp == path or (fp.endswith("*") and path.startswith(fp[:-1]))) and \
-                f.get("method", method).upper() == method:
-            f["times"] = int(f.get("times", 1)) - 1
-            if f["times"] <= 0:
-                del STATE["faults"][i]
-            return f
-    return None
-
-
-class Reply(Exception):
-    """Raised by handlers to answer at once."""
-
-    def __init__(self, status, body=None, headers=None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeProvider/1.0"
-
-    def log_message(self, *args):  # keep stderr quiet
-        pass
-
-    def do_GET(self): self.dispatch("GET")
-    def do_POST(self): self.dispatch("POST")
-    def do_PUT(self): self.dispatch("PUT")
-    def do_PATCH(self): self.dispatch("PATCH")
-    def do_DELETE(self): self.dispatch("DELETE")
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
-    def json_body(self):
-        try:
-            value = json.loads(self.body.decode() or "null")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return value if isinstance(value, dict) else None
-
-    def header(self, name):
-        return self.headers.get(name)
-
-    def bearer(self):
-        auth = self.headers.get("Authorization") or ""
-        if auth[:7].lower() != "bearer " or not auth[7:].strip():
-            return None
-        return auth[7:].strip()
-
-    def dispatch(self, method):
-        split = urlsplit(self.path)
-        self.route, self.query, self.method = split.path, split.query, method
-        try:
-            self.body = self.read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        if self.route.startswith("/__control/"):
-            self.fault = None
-            return self.run(lambda: control(self))
-        with LOCK:
-            STATE["requests"].append({
-                "method": method, "path": self.route, "query": self.query,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": self.body.decode("utf-8", "replace"), "time": time.time()})
-            self.fault = take_fault(method, self.route)
-        f = self.fault or {}
-        if f.get("delay"):
-            time.sleep(float(f["delay"]))
-        if "status" in f or "body" in f or "body_size" in f:
-            status = int(f.get("status", 200))
-            body = f.get("body")
-            if body is None and "body_size" not in f:
-                body = {"message": self.responses.get(status, ("Error",))[0], "status": status}
-            return self.send(status, body, {})
-        self.run(lambda: HANDLERS[PROVIDER](self))
-
-    def run(self, fn):
-        try:
-            with LOCK:
-                fn()
-            raise Reply(404, not_found_body())
-        except Reply as r:
-            self.send(r.status, r.body, r.headers)
-
-    def send(self, status, body, headers):
-        f = self.fault or {}
-        ctype = f.get("content_type") or "application/json"
-        if isinstance(body, (dict, list)):
-            data = json.dumps(body).encode()
-        elif isinstance(body, str):
-            data = body.encode()
-        else:
-            data = body or b""
-        size = int(f["body_size"]) if "body_size" in f else len(data)
-        try:
-            self.send_response(status)
-            all_headers = {"Content-Type": ctype, **headers, **(f.get("headers") or {})}
-            if status == 204:
-                all_headers.pop("Content-Type", None)
-                size, data = 0, b""
-            for k, v in all_headers.items():
-                self.send_header(k, str(v))
-            self.send_header("Content-Length", str(size))
-            self.end_headers()
-            limit = size // 2 if f.get("reset") else size
-            self.stream(data, limit, float(f.get("drip") or 0))
-            if f.get("reset"):
-                self.wfile.flush()
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()  # real close (RST) happens when rfile/wfile close
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self.close_connection = True
-
-    def stream(self, data, size, drip):
-        pattern = data or b"<garbage>"
-        sent = 0
-        while sent < size:
-            if drip:
-                chunk = pattern[sent % len(pattern):][:1]
-                time.sleep(drip)
-            elif len(data) >= size:
-                chunk = data[sent:size]
-            else:
-                chunk = (pattern * (65536 // len(pattern) + 1))[:min(65536, size - sent)]
-            self.wfile.write(chunk)
-            sent += len(chunk)
-
-
 def not_found_body():
     return {
         "embermind": {"error": "error.not_found", "message": "Not found"},
@@ -353,6 +213,7 @@ def control(h):
         raise Reply(200, STATE["requests"])
     if h.method != "POST":
         raise Reply(404, {"error": "unknown control " + name})
+    h.answer_log_and_faults(name, body)
     if name == "users":
         raise Reply(200, add_user(body))
     if name == "api-keys":
@@ -365,16 +226,6 @@ def control(h):
         for rec in STATE["tokens"].values():
             rec["expired"] = True
         raise Reply(200, {"expired": len(STATE["tokens"])})
-    if name == "faults":
-        for f in (body.get("faults") if "faults" in body else [body]):
-            STATE["faults"].append(dict(f))
-        raise Reply(200, {"queued": len(STATE["faults"])})
-    if name == "clear-faults":
-        STATE["faults"].clear()
-        raise Reply(200, {})
-    if name == "reset-requests":
-        STATE["requests"].clear()
-        raise Reply(200, {})
     if name == "sso":
         STATE["sso"].update(body)
         raise Reply(200, STATE["sso"])
@@ -638,39 +489,33 @@ HANDLERS = {"embermind": embermind, "knowledge-stack": knowledge_stack,
             "metakraftwerk": metakraftwerk, "craft": craft}
 
 
+# ----------------------------------------------------------------------------- HTTP handler
+class Handler(server_common.Handler):
+    server_version = "FakeProvider/1.0"
+    lock, state, answer_control = LOCK, STATE, control  # control(h) serves as the method
+
+    def answer(self):
+        HANDLERS[PROVIDER](self)
+
+    def not_found(self):
+        return not_found_body()
+
+    def header(self, name):
+        return self.headers.get(name)
+
+
 # ----------------------------------------------------------------------------- main
-def watchdog(lifetime):
-    parent, deadline = os.getppid(), time.monotonic() + lifetime
-    while time.monotonic() < deadline and os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 def main():
     global PROVIDER
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--provider", required=True, choices=sorted(HANDLERS))
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--lifetime", type=float, default=300.0)
+    server_common.add_server_arguments(ap)
     ap.add_argument("--tls-cert", help="serve https with this PEM certificate (chain)")
     ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = ap.parse_args()
     PROVIDER = args.provider
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])  # a parent may have blocked SIGTERM for us
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    if args.tls_cert:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(args.tls_cert, args.tls_key)
-        # The handshake runs on the first read, in the connection's thread: a client that refuses the
-        # certificate never blocks the accept loop.
-        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    threading.Thread(target=watchdog, args=(args.lifetime,), daemon=True).start()
-    print("PORT %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    server = server_common.bind(args.port, Handler, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    server_common.serve(server, args.lifetime)
 
 
 if __name__ == "__main__":

@@ -35,17 +35,14 @@ struct ScriptResult: Sendable, CustomStringConvertible {
 /// database (see `Tests/Servers/dot/README.md` for its users and clients). It stops on `stop()`,
 /// on deinit, when this process dies, and after its lifetime.
 final class DjangoOAuthServer: @unchecked Sendable {
-  // @unchecked: every stored property is immutable after init except `stopped`, which `lock` guards.
+  // @unchecked: every stored property is immutable after init (ServerProcess guards its own state).
   let port: Int
   /// "http://127.0.0.1:<port>/o"
   let issuer: String
   /// "http://127.0.0.1:<port>"
   let baseURL: String
-  private let process: Process
-  private let stdoutPipe: Pipe
+  private let server: ServerProcess
   private let stderrLog: ServerLog
-  private let lock = NSLock()
-  private var stopped = false
 
   static let directory = HarnessPaths.packageRoot.appendingPathComponent("Tests/Servers/dot")
   static let publicClient = "authctl-public"
@@ -55,12 +52,11 @@ final class DjangoOAuthServer: @unchecked Sendable {
   static let serviceSecret = "service-secret"
   static let deviceClient = "authctl-device"
 
-  private init(port: Int, issuer: String, process: Process, stdoutPipe: Pipe, stderrLog: ServerLog) {
-    self.port = port
-    self.issuer = issuer
-    self.baseURL = "http://127.0.0.1:\(port)"
-    self.process = process
-    self.stdoutPipe = stdoutPipe
+  private init(server: ServerProcess, stderrLog: ServerLog) {
+    self.port = server.port
+    self.issuer = server.announced[1]
+    self.baseURL = "http://127.0.0.1:\(server.port)"
+    self.server = server
     self.stderrLog = stderrLog
   }
 
@@ -72,43 +68,19 @@ final class DjangoOAuthServer: @unchecked Sendable {
     accessTokenSeconds: Int? = nil, jwtAccessTokens: Bool = false, lifetime: Double = 300,
     timeout: Double = 20
   ) throws -> DjangoOAuthServer {
-    let script = directory.appendingPathComponent("serve.py")
-    guard FileManager.default.fileExists(atPath: script.path) else {
-      throw HarnessError.serverFailed("serve.py missing at \(script.path)")
-    }
-    var arguments = ["python3", script.path, "--port", "0", "--lifetime", String(lifetime)]
+    var arguments: [String] = []
     if let accessTokenSeconds { arguments += ["--access-token-seconds", String(accessTokenSeconds)] }
     if jwtAccessTokens { arguments.append("--jwt-access-tokens") }
     arguments.append("--quiet")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let stdoutPipe = Pipe()
     // stderr goes to an unlinked file, not a pipe: it never fills, and when this process dies the
     // server's watchdog can still write its "parent process gone" line (to a pipe with no reader
     // that write fails with EPIPE, which kills serve.py's watchdog thread and leaves it running).
     let stderrLog = try ServerLog()
-    process.standardOutput = stdoutPipe
-    process.standardError = stderrLog.writer
-    process.standardInput = FileHandle.nullDevice
-    try Spawn.run(process)
-    let lines: [String]
-    do {
-      let fd = stdoutPipe.fileHandleForReading.fileDescriptor
-      let deadline = Date().addingTimeInterval(timeout)
-      lines = [try readLine(fd, deadline: deadline), try readLine(fd, deadline: deadline)]
-    } catch {
-      process.terminate()
-      throw HarnessError.serverFailed("serve.py did not start: \(error)\n\(stderrLog.text())")
-    }
-    guard lines[0].hasPrefix("PORT "), let port = Int(lines[0].dropFirst(5)), lines[1].hasPrefix("ISSUER ")
-    else {
-      process.terminate()
-      throw HarnessError.serverFailed("serve.py printed \(lines.debugDescription), not PORT and ISSUER")
-    }
-    return DjangoOAuthServer(
-      port: port, issuer: String(lines[1].dropFirst(7)), process: process, stdoutPipe: stdoutPipe,
-      stderrLog: stderrLog)
+    let server = try ServerProcess.start(
+      "serve.py", script: directory.appendingPathComponent("serve.py"), arguments: arguments,
+      lifetime: lifetime, stderr: stderrLog.writer.fileDescriptor, announcing: ["PORT ", "ISSUER "],
+      timeout: timeout, log: stderrLog.text)
+    return DjangoOAuthServer(server: server, stderrLog: stderrLog)
   }
 
   // MARK: endpoints (README "Endpoints")
@@ -210,17 +182,7 @@ final class DjangoOAuthServer: @unchecked Sendable {
   /// The server's stderr so far (for failure messages).
   func log() -> String { stderrLog.text() }
 
-  func stop() {
-    lock.lock()
-    let already = stopped
-    stopped = true
-    lock.unlock()
-    guard !already, process.isRunning else { return }
-    process.terminate()
-    let deadline = Date().addingTimeInterval(3)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-  }
+  func stop() { server.stop() }
 
   /// Runs a command (through `/usr/bin/env`) to its end, collecting stdout and stderr; killed
   /// after `timeout` seconds.
@@ -246,25 +208,6 @@ final class DjangoOAuthServer: @unchecked Sendable {
     stdout.waitForEnd(timeout: 5)
     stderr.waitForEnd(timeout: 5)
     return ScriptResult(status: process.terminationStatus, stdout: stdout.text(), stderr: stderr.text())
-  }
-
-  /// Reads one line from `fd`, failing at `deadline` or at end of file.
-  private static func readLine(_ fd: Int32, deadline: Date) throws -> String {
-    var bytes: [UInt8] = []
-    while true {
-      let remaining = deadline.timeIntervalSinceNow
-      if remaining <= 0 { throw HarnessError.timeout("no PORT/ISSUER line in time") }
-      var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
-      if ready < 0 && errno != EINTR { throw HarnessError.serverFailed("poll failed: errno \(errno)") }
-      if ready <= 0 { continue }
-      var byte: UInt8 = 0
-      let count = read(fd, &byte, 1)
-      if count < 0 && errno == EINTR { continue }
-      if count <= 0 { throw HarnessError.serverFailed("serve.py exited before printing its port") }
-      if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
-      bytes.append(byte)
-    }
   }
 }
 

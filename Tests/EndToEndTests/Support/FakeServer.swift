@@ -31,18 +31,14 @@ final class FakeServer: @unchecked Sendable {
   let port: Int
   /// "http://127.0.0.1:<port>"
   let baseURL: String
-  private let process: Process
-  private let stdoutPipe: Pipe
+  private let server: ServerProcess
   private let logURL: URL
-  private let lock = NSLock()
-  private var stopped = false
 
-  private init(provider: String, port: Int, process: Process, stdoutPipe: Pipe, logURL: URL) {
+  private init(provider: String, server: ServerProcess, logURL: URL) {
     self.provider = provider
-    self.port = port
-    self.baseURL = "http://127.0.0.1:\(port)"
-    self.process = process
-    self.stdoutPipe = stdoutPipe
+    self.port = server.port
+    self.baseURL = "http://127.0.0.1:\(server.port)"
+    self.server = server
     self.logURL = logURL
   }
 
@@ -75,35 +71,23 @@ final class FakeServer: @unchecked Sendable {
   )
     throws -> FakeServer
   {
-    guard FileManager.default.fileExists(atPath: script.path) else {
-      throw HarnessError.serverFailed("fake server script missing at \(script.path)")
-    }
     let logURL = FileManager.default.temporaryDirectory
       .appendingPathComponent("authctl-fake-\(provider)-\(UUID().uuidString).log")
     _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments =
-      ["python3", script.path] + arguments + ["--port", "0", "--lifetime", String(lifetime)]
-    let stdoutPipe = Pipe()
-    process.standardOutput = stdoutPipe
-    process.standardInput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: logURL)
-    try Spawn.run(process)
-    let line: String
+    let server: ServerProcess
     do {
-      line = try readLine(stdoutPipe.fileHandleForReading.fileDescriptor, timeout: timeout)
+      let log = try FileHandle(forWritingTo: logURL)  // closed once the server has its own copy
+      server = try withExtendedLifetime(log) {
+        try ServerProcess.start(
+          "fake \(provider) server", script: script, arguments: arguments, lifetime: lifetime,
+          stderr: log.fileDescriptor, timeout: timeout
+        ) { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+      }
     } catch {
-      process.terminate()
-      let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-      throw HarnessError.serverFailed("fake \(provider) server did not start: \(error)\n\(log)")
+      try? FileManager.default.removeItem(at: logURL)
+      throw error
     }
-    guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
-      process.terminate()
-      throw HarnessError.serverFailed("fake \(provider) server printed \(line.debugDescription), not PORT n")
-    }
-    return FakeServer(
-      provider: provider, port: port, process: process, stdoutPipe: stdoutPipe, logURL: logURL)
+    return FakeServer(provider: provider, server: server, logURL: logURL)
   }
 
   /// POSTs `json` to `/__control/<path>` ("users", "api-keys", "token-lifetime", "expire-tokens",
@@ -148,37 +132,7 @@ final class FakeServer: @unchecked Sendable {
   }
 
   func stop() {
-    lock.lock()
-    let already = stopped
-    stopped = true
-    lock.unlock()
-    guard !already else { return }
-    if process.isRunning {
-      process.terminate()
-      let deadline = Date().addingTimeInterval(3)
-      while process.isRunning && Date() < deadline { usleep(10_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    server.stop()
     try? FileManager.default.removeItem(at: logURL)
-  }
-
-  /// Reads one line from `fd`, failing after `timeout` seconds or at end of file.
-  private static func readLine(_ fd: Int32, timeout: Double) throws -> String {
-    var bytes: [UInt8] = []
-    let deadline = Date().addingTimeInterval(timeout)
-    while true {
-      let remaining = deadline.timeIntervalSinceNow
-      if remaining <= 0 { throw HarnessError.timeout("no PORT line within \(timeout) s") }
-      var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
-      if ready < 0 && errno != EINTR { throw HarnessError.serverFailed("poll failed: errno \(errno)") }
-      if ready <= 0 { continue }
-      var byte: UInt8 = 0
-      let count = read(fd, &byte, 1)
-      if count < 0 && errno == EINTR { continue }
-      if count <= 0 { throw HarnessError.serverFailed("server exited before printing its port") }
-      if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
-      bytes.append(byte)
-    }
   }
 }

@@ -71,11 +71,22 @@ enum Spawn {
   )
   .map { unsafeBitCast($0, to: AddChdir.self) }
 
+  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later).
+  private typealias AddCloseFrom =
+    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  private static let addCloseFrom: AddCloseFrom? = dlsym(
+    UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np"
+  )
+  .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
   /// Starts `path` with `posix_spawn`: the given streams (stdin /dev/null when nil), working directory,
-  /// environment, no blocked signals and default SIGINT/SIGTERM/SIGPIPE handling.
+  /// environment, no blocked signals and default SIGINT/SIGTERM/SIGPIPE handling. With
+  /// `closingOthers`, the child gets no descriptor but those three: Foundation's `Pipe` is not
+  /// close-on-exec, so a long-lived child (a test server) could otherwise hold the write end of a pipe
+  /// another test is reading to its end.
   static func launch(
     _ path: String, arguments: [String], environment: [String: String], directory: String, stdin: Int32?,
-    stdout: Int32, stderr: Int32
+    stdout: Int32, stderr: Int32, closingOthers: Bool = false
   ) throws -> Int32 {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -87,6 +98,16 @@ enum Spawn {
     }
     posix_spawn_file_actions_adddup2(&actions, stdout, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    if closingOthers {
+      if let addCloseFrom {
+        _ = addCloseFrom(&actions, 3)
+      } else {  // an older glibc: what is open now (a descriptor opened meanwhile stays open)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+          posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+      }
+    }
     if let addChdir { _ = addChdir(&actions, directory) }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
