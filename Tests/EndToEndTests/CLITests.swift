@@ -56,6 +56,15 @@ import Testing
     #expect(result.stderr == "")
   }
 
+  @Test("The man page names the version --version prints")
+  func manPageNamesTheVersion() throws {
+    let version = try Sandbox().run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let page = try String(
+      contentsOf: HarnessPaths.packageRoot.appendingPathComponent("docs/authctl.1"), encoding: .utf8)
+    let title = page.split(separator: "\n").first { $0.hasPrefix(".TH ") }
+    #expect(title?.contains("\"\(version)\"") == true, "\(title ?? "no .TH line"): update it to \(version)")
+  }
+
   // MARK: usage errors
 
   @Test(
