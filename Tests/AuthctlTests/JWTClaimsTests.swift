@@ -38,6 +38,24 @@ import Testing
     #expect(JWTClaims(plain: Array(payload.utf8)) == nil)
   }
 
+  @Test("A payload of many members, repeated or not, is read as JSONDecoder reads it, in linear time")
+  func manyMembersStayLinear() {
+    // 20,000 names compared in pairs take 200 million steps; a hang guard, not a benchmark.
+    let names = (0..<20_000).map { #""n\#($0)": 1"# }
+    for payload in [
+      "{" + names.joined(separator: ",") + #", "exp": 1767225600}"#,
+      "{" + names.joined(separator: ",") + #", "n7": 2, "sub": "x"}"#,
+    ] {
+      let started = ContinuousClock.now
+      let fast = JWTClaims(plain: Array(payload.utf8))
+      #expect(ContinuousClock.now - started < .seconds(1))
+      #expect(fast == nil || fast == Self.reference(payload))
+    }
+    #expect(
+      JWTClaims(plain: Array(("{" + names.joined(separator: ",") + "}").utf8))
+        == JWTClaims(plain: [123, 125]))
+  }
+
   @Test("A token's claims are read whichever reader takes them")
   func tokensDecodeOnBothPaths() {
     func token(_ payload: String) -> String {

@@ -529,13 +529,15 @@ struct EmergenceTests {
 
   @Test("Without a revocation endpoint, logout calls the end-session endpoint with id_token_hint")
   func logoutUsesEndSessionWithoutRevocation() throws {
-    let realm = try KeycloakRealm(config: ["discovery_omit": ["revocation_endpoint"]])
+    let realm = try KeycloakRealm(config: [
+      "discovery_omit": ["revocation_endpoint"], "discovery_suffix": ["end_session_endpoint": "?tenant=acme"],
+    ])
     #expect(try realm.browserLogin().result.status == 0)
     let before = try #require(realm.credentials())
     try realm.server.resetRequests()
     let logout = try realm.run(["logout", "-p", "em"])
     #expect(logout.status == 0, "\(logout)")
-    // The report names the endpoint called, without the query that carries the ID token.
+    // The report names the endpoint called, without a query: the one it sends carries the ID token.
     #expect(logout.stderr.contains("ended the session (GET \(realm.oidc)/logout)"), "\(logout)")
     let idToken = try #require(before["id_token"] as? String)
     #expect(!logout.stderr.contains(idToken))
@@ -543,6 +545,7 @@ struct EmergenceTests {
     #expect(requests.map { "\($0.method) \($0.path)" } == ["GET " + realm.path(realm.oidc + "/logout")])
     #expect(
       requests.first.map { BrowserDriver.form($0.query)["id_token_hint"] } == before["id_token"] as? String)
+    #expect(requests.first.map { BrowserDriver.form($0.query)["tenant"] } == "acme")
     #expect(realm.credentials() == nil)
     let access = before["access_token"] as? String ?? ""
     #expect(

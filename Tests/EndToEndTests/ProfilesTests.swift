@@ -251,9 +251,16 @@ import Testing
     try CrossCut.loginEmbermind(sandbox, embermind, profile: "b-ember")
     try CrossCut.loginCraft(sandbox, craft, profile: "c-craft")
     try embermind.fault(["path": "/api/v1/client/auth/logout", "status": 503])
-    let result = try sandbox.run(["logout", "--all"])
+    let result = try sandbox.run(["logout", "--all", "--json"])
     #expect(result.status == 5, "\(result)")
     #expect(result.stderr.contains("b-ember"), "\(result)")
+    // One entry per profile; the failed one names the endpoint it tried.
+    let entries = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result)")
+    #expect(
+      entries.map { "\($0["profile"] ?? "?") \($0["provider_logout"] ?? "?") \($0["exit_code"] ?? "?")" } == [
+        "a-craft none 0", "b-ember POST /api/v1/client/auth/logout 5", "c-craft none 0",
+      ])
     let stored = try #require(sandbox.keystoreJSON()?["profiles"] as? [String: [String: Any]])
     #expect(Set(stored.keys) == ["a-craft", "b-ember", "c-craft"])
     for (name, profile) in stored { #expect(profile["credentials"] == nil, "\(name) kept its secrets") }

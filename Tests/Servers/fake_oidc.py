@@ -45,6 +45,7 @@ DEFAULT_CONFIG = {
     "forbidden": False,          # every API request with a valid token answers 403 FORBIDDEN
     "api_error_shape": "nested",  # emergence errors: nested {"error":{code,message}} | flat {code,message}
     "discovery_omit": [],        # keys left out of the discovery document
+    "discovery_suffix": {},      # text appended to endpoints, e.g. {"end_session_endpoint": "?tenant=acme"}
     "user": {},                  # merged into the signed-in user (email, groups, name...)
 }
 STATE = {}
@@ -546,6 +547,8 @@ def discovery():
     }
     for key in cfg("discovery_omit") or []:
         doc.pop(key, None)
+    for key, suffix in (cfg("discovery_suffix") or {}).items():
+        doc[key] += suffix
     return doc
 
 

@@ -50,8 +50,10 @@ enum LogoutCommand {
     Int32, LogoutJSON
   ) {
     let output = environment.output
+    // An OpenID endpoint comes from the server's discovery document: shown only with its controls masked.
+    let endpoint = outcome.endpoint.map(ErrorReport.sanitize)
     var json = LogoutJSON(
-      profile: outcome.profile, providerLogout: outcome.endpoint ?? "none",
+      profile: outcome.profile, providerLogout: endpoint ?? "none",
       secretsRemoved: outcome.removedSecrets, exitCode: 0)
     if let variable = outcome.environmentVariable {
       output.warning(
@@ -70,7 +72,7 @@ enum LogoutCommand {
       return (5, json)
     }
     let remote =
-      outcome.endpoint.map {
+      endpoint.map {
         outcome.alreadyEnded
           ? "the session had already ended (\($0) rejected the token); " : "ended the session (\($0)); "
       } ?? ""

@@ -36,7 +36,9 @@ enum KeystoreWriter {
     guard descriptor >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
     do throws(KeystoreError) {
       try writeAll(bytes, to: descriptor, path: temporary)
-      guard flushData(descriptor) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
+      guard flushData(descriptor) == 0 else {
+        throw .io(path: temporary, operation: "fdatasync", errno: errno)
+      }
     } catch {
       close(descriptor)
       unlink(temporary)

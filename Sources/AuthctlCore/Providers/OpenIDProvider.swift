@@ -83,14 +83,13 @@ package struct OpenIDProvider: Provider {
         api: api, endpoints: endpoints,
         identity: OAuthClientIdentity(
           clientID: clientID, clientSecret: profile.value(.clientSecret), style: .form))
-      return SessionEnd(endpoint: "POST \(revocation)") { () throws(ProviderFailure) in
+      return SessionEnd(endpoint: "POST \(HTTPURL.withoutQuery(revocation))") { () throws(ProviderFailure) in
         if let refresh = stored?.refreshToken { try client.revoke(refresh, hint: "refresh_token") }
         try client.revoke(credential.secret, hint: "access_token")
       }
     }
     guard let endSession = endpoints.endSession, let idToken = stored?.idToken else { return nil }
-    // The endpoint without its query: the query carries the ID token.
-    return SessionEnd(endpoint: "GET \(endSession)") { () throws(ProviderFailure) in
+    return SessionEnd(endpoint: "GET \(HTTPURL.withoutQuery(endSession))") { () throws(ProviderFailure) in
       let query = String(
         decoding: OAuthClient.form([("id_token_hint", idToken), ("client_id", clientID)]), as: UTF8.self)
       _ = try api.send(

@@ -150,7 +150,8 @@ extension IssuedToken {
 
 /// A provider's way to end a session: the endpoint, for the report, and the call.
 package struct SessionEnd {
-  /// What is called, e.g. `POST /v1/auth/signout` or `POST https://sso.example/revoke`; never a secret.
+  /// What is called, e.g. `POST /v1/auth/signout` or `POST https://sso.example/revoke`, without a query (a
+  /// query may carry a secret: the ID token of an end-session call does).
   package var endpoint: String
   package var call: () throws(ProviderFailure) -> Void
 }

@@ -1,7 +1,7 @@
 /// What logging out of one profile did.
 package struct LogoutOutcome {
   package var profile: String
-  /// The provider endpoint called, when one was.
+  /// The provider endpoint called, when one was, also when the call failed (`failure`).
   package var endpoint: String?
   /// The provider call's failure: local secrets were removed all the same (exit 5).
   package var failure: ProviderFailure?

@@ -5,14 +5,18 @@ struct JSONMember: Equatable {
   let name: Range<Int>
   let value: Range<Int>
 
-  /// Whether a name has an escape or appears twice: for the few members of a record (it compares pairs).
+  /// Whether a name has an escape or appears twice (byte for byte).
   static func hasEscapedOrRepeatedName(_ members: [JSONMember], in bytes: [UInt8]) -> Bool {
-    for (index, member) in members.enumerated() {
-      let name = bytes[member.name]
-      if name.contains(UInt8(ascii: "\\")) { return true }
-      if members[..<index].contains(where: { bytes[$0.name].elementsEqual(name) }) { return true }
+    if members.contains(where: { bytes[$0.name].contains(UInt8(ascii: "\\")) }) { return true }
+    // Pairs for the few members of a record, which needs no hashing; a set beyond, so that a hostile
+    // text with thousands of members (a JWT's payload, a keystore record) stays linear.
+    guard members.count > 16 else {
+      return members.indices.contains { index in
+        members[..<index].contains { bytes[$0.name].elementsEqual(bytes[members[index].name]) }
+      }
     }
-    return false
+    var seen = Set<ArraySlice<UInt8>>()
+    return !members.allSatisfy { seen.insert(bytes[$0.name]).inserted }
   }
 }
 

@@ -34,8 +34,7 @@ struct ScriptResult: Sendable, CustomStringConvertible {
 /// A running `Tests/Servers/dot/serve.py`: django-oauth-toolkit on 127.0.0.1 with a throwaway
 /// database (see `Tests/Servers/dot/README.md` for its users and clients). It stops on `stop()`,
 /// on deinit, when this process dies, and after its lifetime.
-final class DjangoOAuthServer: @unchecked Sendable {
-  // @unchecked: every stored property is immutable after init (ServerProcess guards its own state).
+final class DjangoOAuthServer: Sendable {
   let port: Int
   /// "http://127.0.0.1:<port>/o"
   let issuer: String

@@ -26,7 +26,7 @@ struct RecordedRequest: Decodable, Sendable {
 
 /// A running `Tests/Servers/fake_providers.py` for one provider. It stops on `stop()`, on deinit,
 /// when this process dies, and after its lifetime (300 s by default).
-final class FakeServer: @unchecked Sendable {
+final class FakeServer: Sendable {
   let provider: String
   let port: Int
   /// "http://127.0.0.1:<port>"
