@@ -33,15 +33,12 @@ enum CompleteCommand {
     let location = KeystoreLocation.resolve(option: keystoreOption, environment: environment)
     // `read` creates nothing; an unreadable keystore is reported by the command that needs it, not here.
     let document = try? KeystoreFile(location: location).read()
-    let resolver = ProfileResolver(environment: environment)
-    let selected = resolver.selectedName(option: nil, document: document)
-    return resolver.knownProfileNames(document: document).map { name in
-      let profile = resolver.resolve(name: name, document: document, isSelected: name == selected)
-      let places = [
-        profile.stored != nil ? "keystore" : nil, profile.existsInEnvironment ? "environment" : nil,
-      ]
-      let description = [profile.provider, "in the " + places.compactMap { $0 }.joined(separator: " and ")]
-      return CompletionCandidate(name, description.compactMap { $0 }.joined(separator: ", "))
+    let summaries = ProfileService.summaries(
+      document: document, resolver: ProfileResolver(environment: environment))
+    return summaries.map { summary in
+      let place = "in the " + summary.location.replacing("+", with: " and ")
+      return CompletionCandidate(
+        summary.name, [summary.provider, place].compactMap { $0 }.joined(separator: ", "))
     }
   }
 }

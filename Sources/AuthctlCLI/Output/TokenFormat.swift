@@ -1,5 +1,4 @@
 import AuthctlCore
-import FoundationEssentials
 
 /// The shapes `token` prints a credential in (`--format`; `--json` is `--format json`).
 package enum TokenFormat: String, CaseIterable, Sendable {
@@ -40,10 +39,7 @@ enum TokenText {
   static func execCredential(token: String, expiresAt: Int64?) -> String {
     let credential = ExecCredential(
       status: .init(token: token, expirationTimestamp: expiresAt.map(TimeText.timestamp)))
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(credential)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self) + "\n"
+    return Output.compactJSON(credential) + "\n"
   }
 
   /// A POSIX shell word: single quotes, with each `'` written as `'\''`.

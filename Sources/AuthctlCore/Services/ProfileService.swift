@@ -19,8 +19,11 @@ package struct ProfileService {
   }
 
   package func list() throws -> [ProfileSummary] {
-    let document = try workspace.keystore.read()
-    let resolver = workspace.resolver
+    Self.summaries(document: try workspace.keystore.read(), resolver: workspace.resolver)
+  }
+
+  /// A summary of every profile the keystore and the environment know (`profiles list`, completion).
+  package static func summaries(document: KeystoreDocument?, resolver: ProfileResolver) -> [ProfileSummary] {
     let selected = resolver.selectedName(option: nil, document: document)
     return resolver.knownProfileNames(document: document).map { name in
       let profile = resolver.resolve(name: name, document: document, isSelected: name == selected)
@@ -32,7 +35,7 @@ package struct ProfileService {
       return ProfileSummary(
         name: name, provider: profile.provider, isDefault: document?.defaultProfile == name,
         location: location,
-        credential: Self.kind(context?.credential), expiresAt: context?.timing.expiresAt)
+        credential: kind(context?.credential), expiresAt: context?.timing.expiresAt)
     }
   }
 
@@ -40,7 +43,9 @@ package struct ProfileService {
   package func show(name: String?) throws -> (ResolvedProfile, ProfileSummary) {
     let document = try workspace.keystore.read()
     let context = try ProfileContext.load(workspace, option: name, document: document)
-    let summary = try list().first { $0.name == context.name }
+    let summary = Self.summaries(document: document, resolver: workspace.resolver).first {
+      $0.name == context.name
+    }
     return (
       context.profile,
       summary
